@@ -1,0 +1,10 @@
+// The HealthImaging contract without HTTP.
+export * from './errors.js';
+export * from './ids.js';
+export * from './arn.js';
+export * from './shapes.js';
+export * from './validation.js';
+export * from './page-token.js';
+export * from './operations.js';
+export * from './datastore-shapes.js';
+export * from './request-context.js';

@@ -1,0 +1,132 @@
+// Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
+import { createHmac } from 'node:crypto';
+import { PageTokens, type ResourceScope } from './api/index.js';
+import { generateAccessKeyPair } from './auth/access-keys.js';
+import { CredentialAuthenticator } from './auth/credential-authenticator.js';
+import { formatSharedCredentials } from './auth/credentials-file.js';
+import type { CredentialStore } from './auth/credential-store.js';
+import type { Config } from './config/config.js';
+import { openDataFolder, readFileIfExists, resolveAccountId, writeFileAtomic, type DataFolder } from './data-folder.js';
+import { DatastoreService } from './datastores/index.js';
+import { SqliteDb } from './db/sqlite/sqlite-db.js';
+import { createHttpServer, type ApiHandlers, type HttpServer } from './http/index.js';
+import { KeyRing } from './keys/key-ring.js';
+import { loadOrCreateMasterKey } from './keys/master-key.js';
+import { TaggingService } from './tagging/index.js';
+
+export interface App {
+  readonly accountId: string;
+  readonly dataFolder: DataFolder;
+  /** Where to find the admin credentials, when Tessera generated them. */
+  readonly generatedCredentialsPath: string | undefined;
+  listen(): Promise<{ readonly port: number }>;
+  close(): Promise<void>;
+}
+
+const ADMIN_USER = 'admin';
+
+export async function buildApp(config: Config): Promise<App> {
+  const dataFolder = await openDataFolder(config.dataDir);
+  const masterKey = await loadOrCreateMasterKey(dataFolder.root);
+  const keyRing = new KeyRing(masterKey);
+  const accountId = await resolveAccountId(dataFolder, config.accountId);
+  const scope: ResourceScope = { partition: 'aws', region: config.region, accountId };
+  const db = SqliteDb.open(dataFolder.indexPath);
+
+  try {
+    const generatedCredentialsPath = await ensureAdminKey(config, db.credentials, keyRing, dataFolder, accountId);
+    const pageTokens = new PageTokens(createHmac('sha256', masterKey).update('tessera/page-tokens/v1').digest());
+    let log: HttpServer['log'] | undefined;
+
+    const datastores = new DatastoreService({
+      repository: db.datastores,
+      // KMS wrapping needs a KMS endpoint, which this build does not talk to yet: the master key wraps every data key.
+      dataKeys: { issueWrappedDataKey: async () => keyRing.generateDataKey().wrappedKey },
+      pageTokens,
+      scope,
+      transitionDelayMs: config.datastoreTransitionDelayMs,
+      deletedRetentionMs: config.deletedDatastoreRetentionMs,
+      maxActiveDatastores: config.quotas.maxActiveDatastores,
+      idempotencyWindowMs: config.idempotencyWindowMs,
+      onBackgroundError: (error) => log?.error({ err: error }, 'data store transition failed'),
+    });
+    const tagging = new TaggingService(db.tags, datastores, db.imageSets, scope);
+
+    const handlers: ApiHandlers = {
+      createDatastore: (input) => datastores.create(input),
+      getDatastore: (id) => datastores.get(id),
+      listDatastores: (input) => datastores.list(input),
+      deleteDatastore: (id) => datastores.delete(id),
+      tagResource: (arn, tags) => tagging.tagResource(arn, tags),
+      listTagsForResource: (arn) => tagging.listTagsForResource(arn),
+      untagResource: (arn, keys) => tagging.untagResource(arn, keys),
+    };
+
+    const http = createHttpServer({
+      handlers,
+      authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
+      maxRequestBodyBytes: config.maxRequestBodyBytes,
+      logLevel: config.logLevel,
+    });
+    log = http.log;
+
+    let isClosed = false;
+    return {
+      accountId,
+      dataFolder,
+      generatedCredentialsPath,
+      async listen() {
+        await datastores.resumeTransitions();
+        return http.listen(config.host, config.port);
+      },
+      async close() {
+        if (isClosed) return;
+        isClosed = true;
+        await http.close(); // in-flight requests finish first
+        datastores.close();
+        db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The admin key from the config, or on first start a generated one written to <data>/credentials. */
+async function ensureAdminKey(
+  config: Config,
+  credentials: CredentialStore,
+  keyRing: KeyRing,
+  dataFolder: DataFolder,
+  accountId: string,
+): Promise<string | undefined> {
+  const principalArn = `arn:aws:iam::${accountId}:user/${ADMIN_USER}`;
+  if (config.admin !== undefined) {
+    await credentials.putAccessKey({
+      accessKeyId: config.admin.accessKeyId,
+      userName: ADMIN_USER,
+      principalArn,
+      sealedSecret: keyRing.sealSecret(config.admin.secretAccessKey, config.admin.accessKeyId),
+      status: 'Active',
+      createdAtMs: Date.now(),
+    });
+    return undefined;
+  }
+  if ((await credentials.countAccessKeys(ADMIN_USER)) > 0) {
+    return (await readFileIfExists(dataFolder.credentialsPath)) === undefined ? undefined : dataFolder.credentialsPath;
+  }
+  const pair = generateAccessKeyPair();
+  // File first: if we crash in between, the next start generates again instead of leaving an unknown key.
+  await writeFileAtomic(dataFolder.credentialsPath, formatSharedCredentials(pair.accessKeyId, pair.secretAccessKey, config.region), 0o600);
+  await credentials.putAccessKey({
+    accessKeyId: pair.accessKeyId,
+    userName: ADMIN_USER,
+    principalArn,
+    sealedSecret: keyRing.sealSecret(pair.secretAccessKey, pair.accessKeyId),
+    status: 'Active',
+    createdAtMs: Date.now(),
+  });
+  return dataFolder.credentialsPath;
+}
+

@@ -1,0 +1,113 @@
+// SealedBlobStore: encryption at rest over any BlobStore (TSB1 format, the blob key as AAD context).
+import {
+  SEALED_HEADER_BYTES,
+  openBuffer,
+  openChunkStream,
+  openChunks,
+  openStream,
+  parseHeader,
+  plaintextLength,
+  sealBuffer,
+  sealStream,
+  sealedRangeFor,
+  type DataKey,
+  type SealedHeader,
+  type SealedRange,
+} from '../keys/index.js';
+import { BlobNotFoundError, assertValidByteRange, type BlobStore, type ByteRange } from './blob-store.js';
+
+export interface SealedBlobStoreOptions {
+  /** Plaintext bytes per sealed chunk for new blobs (default 64 KiB). */
+  readonly chunkSizeBytes?: number;
+}
+
+/**
+ * Every method takes the data key of the blob's data store. Reads verify every chunk they
+ * return and throw BlobIntegrityError rather than return wrong bytes; sizes are plaintext sizes.
+ */
+export class SealedBlobStore {
+  readonly #inner: BlobStore;
+  readonly #sealOptions: { chunkSizeBytes?: number };
+
+  constructor(inner: BlobStore, options: SealedBlobStoreOptions = {}) {
+    this.#inner = inner;
+    this.#sealOptions = options.chunkSizeBytes === undefined ? {} : { chunkSizeBytes: options.chunkSizeBytes };
+  }
+
+  async put(key: string, dataKey: DataKey, body: Buffer | AsyncIterable<Uint8Array>): Promise<{ sizeBytes: number }> {
+    if (Buffer.isBuffer(body)) {
+      await this.#inner.put(key, sealBuffer(dataKey, body, key, this.#sealOptions));
+      return { sizeBytes: body.length };
+    }
+    let sizeBytes = 0;
+    const counted = (async function* () {
+      for await (const piece of body) {
+        sizeBytes += piece.byteLength;
+        yield piece;
+      }
+    })();
+    await this.#inner.put(key, sealStream(dataKey, counted, key, this.#sealOptions));
+    return { sizeBytes };
+  }
+
+  async get(key: string, dataKey: DataKey): Promise<Buffer> {
+    return openBuffer(dataKey, await this.#inner.get(key), key);
+  }
+
+  /** Reads the header, then only the sealed chunks covering [startByte, endByteExclusive) (end clamped to the size). */
+  async getRange(key: string, dataKey: DataKey, startByte: number, endByteExclusive: number): Promise<Buffer> {
+    assertValidByteRange(startByte, endByteExclusive);
+    const { header, range } = await this.#locate(key, startByte, endByteExclusive);
+    const sealed = await this.#inner.getRange(key, range.sealedStart, range.sealedEndExclusive);
+    return openChunks(dataKey, header, range, sealed, key);
+  }
+
+  /** Yields verified plaintext chunk by chunk; a failure after the first chunk surfaces as a throw mid-stream. */
+  async stream(key: string, dataKey: DataKey, range?: ByteRange): Promise<AsyncIterable<Buffer>> {
+    if (range === undefined) return openStream(dataKey, await this.#inner.stream(key), key);
+    assertValidByteRange(range.startByte, range.endByteExclusive);
+    const located = await this.#locate(key, range.startByte, range.endByteExclusive);
+    const sealed = await this.#inner.stream(key, {
+      startByte: located.range.sealedStart,
+      endByteExclusive: located.range.sealedEndExclusive,
+    });
+    return openChunkStream(dataKey, located.header, located.range, sealed, key);
+  }
+
+  /** The plaintext size, from the header (not authenticated: reads are). */
+  async head(key: string): Promise<{ sizeBytes: number } | undefined> {
+    try {
+      const header = await this.#readHeader(key);
+      return { sizeBytes: await this.#plaintextLength(key, header) };
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  list(prefix: string): AsyncIterable<string> {
+    return this.#inner.list(prefix);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#inner.delete(key);
+  }
+
+  async #locate(key: string, startByte: number, endByteExclusive: number): Promise<{ header: SealedHeader; range: SealedRange }> {
+    const header = await this.#readHeader(key);
+    const lengthBytes = await this.#plaintextLength(key, header);
+    return { header, range: sealedRangeFor(header, startByte, endByteExclusive, lengthBytes) };
+  }
+
+  async #readHeader(key: string): Promise<SealedHeader> {
+    return parseHeader(await this.#inner.getRange(key, 0, SEALED_HEADER_BYTES), key);
+  }
+
+  /** Blobs sealed from a stream record no length: derive it from the sealed size (one extra head). */
+  async #plaintextLength(key: string, header: SealedHeader): Promise<number> {
+    if (header.recordedPlaintextLengthBytes !== undefined) return header.recordedPlaintextLengthBytes;
+    const sealed = await this.#inner.head(key);
+    if (sealed === undefined) throw new BlobNotFoundError(key);
+    return plaintextLength(header, sealed.sizeBytes, key);
+  }
+}

@@ -1,0 +1,120 @@
+// The one validated, frozen configuration object; built from flags and environment by main.ts.
+
+export interface AdminCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly region: string;
+  /** 12 digits; when absent the server generates one and keeps it in the data folder. */
+  readonly accountId: string | undefined;
+  readonly admin: AdminCredentials | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How far X-Amz-Date may be from the server clock (the wire contract says 5 minutes). */
+  readonly clockSkewMs: number;
+  /** Delay before CREATING → ACTIVE and DELETING → DELETED, so both states are observable. */
+  readonly datastoreTransitionDelayMs: number;
+  /** How long DELETED data stores stay visible to Get/List before they read as not found. */
+  readonly deletedDatastoreRetentionMs: number;
+  readonly quotas: {
+    readonly maxActiveDatastores: number;
+  };
+  /** Largest accepted request body of the JSON API. */
+  readonly maxRequestBodyBytes: number;
+  /** How long clientToken idempotency records are honoured. */
+  readonly idempotencyWindowMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+/** Flags override environment. Flags use the env names without TESSERA_ in kebab case: --data-dir. */
+export function loadConfig(env: Source, argv: readonly string[]): Config {
+  const flags = parseFlags(argv);
+  const get = (name: string): string | undefined => {
+    const flag = flags.get(name.replace(/^TESSERA_/, '').toLowerCase().replaceAll('_', '-'));
+    const value = flag ?? env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const host = get('TESSERA_HOST') ?? '127.0.0.1';
+  const port = integer('TESSERA_PORT', get('TESSERA_PORT') ?? '8080', 0, 65535);
+  const dataDir = get('TESSERA_DATA_DIR') ?? './data';
+  const region = get('TESSERA_REGION') ?? 'us-east-1';
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) fail(`TESSERA_REGION '${region}' is not a region name like us-east-1`);
+  const accountId = get('TESSERA_ACCOUNT_ID');
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) fail(`TESSERA_ACCOUNT_ID must be exactly 12 digits, got '${accountId}'`);
+
+  const adminKey = get('TESSERA_ADMIN_ACCESS_KEY_ID');
+  const adminSecret = get('TESSERA_ADMIN_SECRET_ACCESS_KEY');
+  if ((adminKey === undefined) !== (adminSecret === undefined)) {
+    fail('TESSERA_ADMIN_ACCESS_KEY_ID and TESSERA_ADMIN_SECRET_ACCESS_KEY must be set together');
+  }
+  if (adminKey !== undefined && !/^[A-Z0-9]{16,128}$/.test(adminKey)) {
+    fail('TESSERA_ADMIN_ACCESS_KEY_ID must be 16-128 characters of A-Z and 0-9');
+  }
+  if (adminSecret !== undefined && adminSecret.length < 16) fail('TESSERA_ADMIN_SECRET_ACCESS_KEY must be at least 16 characters');
+
+  const logLevel = get('TESSERA_LOG_LEVEL') ?? 'info';
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  if (!(levels as readonly string[]).includes(logLevel)) fail(`TESSERA_LOG_LEVEL must be one of ${levels.join(', ')}`);
+
+  return Object.freeze({
+    host,
+    port,
+    dataDir,
+    region,
+    accountId,
+    admin: adminKey !== undefined && adminSecret !== undefined ? Object.freeze({ accessKeyId: adminKey, secretAccessKey: adminSecret }) : undefined,
+    logLevel: logLevel as Config['logLevel'],
+    clockSkewMs: integer('TESSERA_CLOCK_SKEW_SECONDS', get('TESSERA_CLOCK_SKEW_SECONDS') ?? '300', 1, 86400) * 1000,
+    datastoreTransitionDelayMs: integer('TESSERA_DATASTORE_TRANSITION_DELAY_MS', get('TESSERA_DATASTORE_TRANSITION_DELAY_MS') ?? '1000', 0, 3_600_000),
+    deletedDatastoreRetentionMs:
+      integer('TESSERA_DELETED_DATASTORE_RETENTION_SECONDS', get('TESSERA_DELETED_DATASTORE_RETENTION_SECONDS') ?? '86400', 0, 10 * 365 * 86400) * 1000,
+    quotas: Object.freeze({
+      maxActiveDatastores: integer('TESSERA_MAX_ACTIVE_DATASTORES', get('TESSERA_MAX_ACTIVE_DATASTORES') ?? '100', 0, 1_000_000),
+    }),
+    maxRequestBodyBytes: integer('TESSERA_MAX_REQUEST_BODY_BYTES', get('TESSERA_MAX_REQUEST_BODY_BYTES') ?? String(2 * 1024 * 1024), 1024, 1 << 30),
+    idempotencyWindowMs: integer('TESSERA_IDEMPOTENCY_WINDOW_SECONDS', get('TESSERA_IDEMPOTENCY_WINDOW_SECONDS') ?? '86400', 1, 365 * 86400) * 1000,
+  });
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) fail(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) fail(`flag ${arg} needs a value`);
+      flags.set(arg.slice(2), value);
+      i++;
+    }
+  }
+  const known = new Set([
+    'host', 'port', 'data-dir', 'region', 'account-id', 'admin-access-key-id', 'admin-secret-access-key', 'log-level',
+    'clock-skew-seconds', 'datastore-transition-delay-ms', 'deleted-datastore-retention-seconds', 'max-active-datastores',
+    'max-request-body-bytes', 'idempotency-window-seconds',
+  ]);
+  for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
+  return flags;
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(text)) fail(`${name} must be an integer, got '${text}'`);
+  const value = Number(text);
+  if (value < min || value > max) fail(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function fail(message: string): never {
+  throw new ConfigError(message);
+}

@@ -1,0 +1,107 @@
+// SqliteDb: the embedded index (better-sqlite3, WAL). Each repository method runs synchronously inside one
+// transaction, so no other request can interleave with it on Node's single thread.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AccessKeyRecord, CredentialStore } from '../../auth/credential-store.js';
+import type { DatastoreRepository } from '../../datastores/index.js';
+import type { Outbox } from '../../events/index.js';
+import type { ImageSetRepository } from '../../image-sets/index.js';
+import type { TagRepository } from '../../tagging/index.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteDatastoreRepository } from './sqlite-datastore-repository.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteTagRepository } from './sqlite-tag-repository.js';
+import { SqliteImageSetRepository } from './sqlite-image-set-repository.js';
+
+type Db = Database.Database;
+
+export class SqliteDb {
+  readonly datastores: DatastoreRepository;
+  readonly tags: TagRepository;
+  readonly imageSets: ImageSetRepository;
+  readonly outbox: Outbox;
+  readonly credentials: CredentialStore;
+
+  private constructor(private readonly db: Db) {
+    this.datastores = new SqliteDatastoreRepository(db);
+    this.tags = new SqliteTagRepository(db);
+    this.imageSets = new SqliteImageSetRepository(db);
+    this.outbox = new SqliteOutbox(db);
+    this.credentials = new SqliteCredentialStore(db);
+  }
+
+  static open(path: string): SqliteDb {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL'); // a committed change survives power loss, not just a process crash
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000'); // the CLI may write while the server runs
+    migrate(db);
+    return new SqliteDb(db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`The index was written by a newer Tessera (schema ${current}, this build knows ${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}
+
+class SqliteCredentialStore implements CredentialStore {
+  private readonly findStatement;
+  private readonly putStatement;
+  private readonly countStatement;
+
+  constructor(db: Db) {
+    this.findStatement = db.prepare<[string], AccessKeyRow>('SELECT * FROM access_keys WHERE access_key_id = ?');
+    this.putStatement = db.prepare(
+      `INSERT OR REPLACE INTO access_keys (access_key_id, user_name, principal_arn, sealed_secret, status, created_at_ms)
+       VALUES (@accessKeyId, @userName, @principalArn, @sealedSecret, @status, @createdAtMs)`,
+    );
+    this.countStatement = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM access_keys WHERE user_name = ?');
+  }
+
+  async findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const row = this.findStatement.get(accessKeyId);
+    return row === undefined
+      ? undefined
+      : {
+          accessKeyId: row.access_key_id,
+          userName: row.user_name,
+          principalArn: row.principal_arn,
+          sealedSecret: row.sealed_secret,
+          status: row.status === 'Inactive' ? 'Inactive' : 'Active',
+          createdAtMs: row.created_at_ms,
+        };
+  }
+
+  async putAccessKey(record: AccessKeyRecord): Promise<void> {
+    this.putStatement.run({ ...record });
+  }
+
+  async countAccessKeys(userName: string): Promise<number> {
+    return this.countStatement.get(userName)!.n;
+  }
+}
+
+interface AccessKeyRow {
+  access_key_id: string;
+  user_name: string;
+  principal_arn: string;
+  sealed_secret: Buffer;
+  status: string;
+  created_at_ms: number;
+}

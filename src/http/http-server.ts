@@ -1,0 +1,123 @@
+// The HTTP edge: fastify for connections and lifecycle; routing, auth and error writing on the raw request.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  ApiError,
+  InternalServerException,
+  UnknownOperationException,
+  ValidationException,
+  type RequestContext,
+} from '../api/index.js';
+import type { ApiHandlers, Authenticator } from './aws-rest-json/api-handlers.js';
+import { BoundRequest } from './aws-rest-json/bound-request.js';
+import { toWireJson, writeError, writeJson } from './aws-rest-json/response-writer.js';
+import { ROUTES } from './aws-rest-json/route-table.js';
+import { Router } from './aws-rest-json/router.js';
+
+export interface HttpServerOptions {
+  readonly handlers: ApiHandlers;
+  readonly authenticator: Authenticator;
+  readonly maxRequestBodyBytes: number;
+  readonly logLevel: string;
+}
+
+export interface Logger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface HttpServer {
+  readonly log: Logger;
+  listen(host: string, port: number): Promise<{ readonly port: number }>;
+  /** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections. */
+  close(): Promise<void>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const router = new Router(ROUTES);
+  const app = Fastify({
+    logger: { level: options.logLevel, redact: ['req.headers.authorization', 'req.headers["x-amz-security-token"]'] },
+    // The audit trail records calls; per-request info logs would flood the frame path.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.maxRequestBodyBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000, // longer than typical client/load-balancer idle timeouts
+    // fastify's own routing errors (bad URL, etc.) are answered in the AWS format too.
+    frameworkErrors: (error, request, reply) => {
+      const requestId = randomUUID();
+      reply.hijack();
+      writeError(reply.raw, requestId, new ValidationException(`The request could not be parsed: ${error.message}`));
+      void request;
+    },
+  });
+
+  // The raw body is needed as bytes: SigV4 hashes it, and the JSON is parsed only after authentication.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const requestId = randomUUID();
+    const apiError =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new ValidationException(`The request body exceeds ${options.maxRequestBodyBytes} bytes`)
+        : error.statusCode !== undefined && error.statusCode < 500
+          ? new ValidationException(`The request could not be read: ${error.message}`)
+          : new InternalServerException();
+    if (apiError instanceof InternalServerException) request.log.error({ err: error, requestId }, 'request failed');
+    reply.hijack();
+    writeError(reply.raw, requestId, apiError);
+  });
+
+  app.get('/health', async (_request, reply) => {
+    reply.hijack();
+    writeJson(reply.raw, randomUUID(), 200, '{"status":"ok"}');
+  });
+
+  app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack(); // responses are written to the raw socket exactly as the contract says
+    const requestId = randomUUID();
+    const raw = request.raw;
+    const url = raw.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
+    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    try {
+      const principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
+      const match = router.match(request.method, rawPath);
+      if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+      const context: RequestContext = {
+        requestId,
+        principal,
+        sourceIp: request.ip,
+        userAgent: raw.headers['user-agent'],
+      };
+      const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body), context, options.handlers);
+      writeJson(reply.raw, requestId, 200, toWireJson(result));
+    } catch (error) {
+      if (error instanceof ApiError) {
+        if (error instanceof InternalServerException) request.log.error({ err: error.cause ?? error, requestId }, 'request failed');
+        writeError(reply.raw, requestId, error);
+      } else {
+        request.log.error({ err: error, requestId }, 'unexpected error');
+        writeError(reply.raw, requestId, new InternalServerException());
+      }
+    }
+  });
+
+  return {
+    log: app.log,
+    async listen(host: string, port: number) {
+      await app.listen({ host, port });
+      const address = app.server.address();
+      return { port: typeof address === 'object' && address !== null ? address.port : port };
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Tagging of data stores and image sets.
+export * from './tag-repository.js';
+export * from './tagging-service.js';
