@@ -30,7 +30,7 @@ export async function loadOrCreateMasterKey(dataDir: string): Promise<Buffer> {
 async function readMasterKey(keyPath: string): Promise<Buffer | undefined> {
   let handle;
   try {
-    handle = await open(keyPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    handle = await open(keyPath, fsConstants.O_RDONLY); // symlinks allowed: secret mounts (e.g. Kubernetes) use them
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw new MasterKeyError(`cannot open master key file ${keyPath}: ${String(error)}`, { cause: error });

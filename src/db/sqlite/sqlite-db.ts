@@ -1,7 +1,7 @@
 // SqliteDb: the embedded index (better-sqlite3, WAL). Each repository method runs synchronously inside one
 // transaction, so no other request can interleave with it on Node's single thread.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessKeyRecord, CredentialStore } from '../../auth/credential-store.js';
 import type { DatastoreRepository } from '../../datastores/index.js';
@@ -32,7 +32,11 @@ export class SqliteDb {
   }
 
   static open(path: string): SqliteDb {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // The index holds PHI: create it owner-only; SQLite gives its -wal/-shm files the same mode.
+      closeSync(openSync(path, 'a', 0o600));
+    }
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL'); // a committed change survives power loss, not just a process crash
