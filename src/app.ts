@@ -7,12 +7,20 @@ import { formatSharedCredentials } from './auth/credentials-file.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import type { Config } from './config/config.js';
 import { openDataFolder, readFileIfExists, resolveAccountId, writeFileAtomic, type DataFolder } from './data-folder.js';
-import { DatastoreService } from './datastores/index.js';
+import { DatastoreKeys, DatastoreService } from './datastores/index.js';
 import { SqliteDb } from './db/sqlite/sqlite-db.js';
 import { createHttpServer, type ApiHandlers, type HttpServer } from './http/index.js';
 import { KeyRing } from './keys/key-ring.js';
 import { loadOrCreateMasterKey } from './keys/master-key.js';
 import { TaggingService } from './tagging/index.js';
+import { SealedBlobStore } from './blobs/index.js';
+import { FilesystemBlobStore } from './blobs/filesystem/filesystem-blob-store.js';
+import type { BucketStore } from './buckets/index.js';
+import { LocalBucketStore } from './buckets/local/local-bucket-store.js';
+import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
+import { CodecPool } from './codec/index.js';
+import { ImageSetDocuments, ImageSetReader } from './image-sets/index.js';
+import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -52,6 +60,38 @@ export async function buildApp(config: Config): Promise<App> {
     });
     const tagging = new TaggingService(db.tags, datastores, db.imageSets, scope);
 
+    const blobs = new SealedBlobStore(new FilesystemBlobStore(dataFolder.blobsPath));
+    const buckets: BucketStore = config.s3 !== undefined ? new S3BucketStore(config.s3) : new LocalBucketStore(dataFolder.bucketsPath);
+    const codec = new CodecPool({ threads: config.imports.codecThreads });
+    const datastoreKeys = new DatastoreKeys(datastores, keyRing);
+    const onError = (error: unknown, context: string) => log?.error({ err: error }, context);
+    const runner = new ImportJobRunner({
+      repository: db.importJobs,
+      imageSets: db.imageSets,
+      documents: new ImageSetDocuments(blobs),
+      blobs,
+      buckets,
+      codec,
+      datastores: { describe: (datastoreId) => datastoreKeys.keyFor(datastoreId) },
+      scope,
+      limits: config.imports,
+      filesInFlight: Math.max(2, config.imports.codecThreads * 2),
+      framesInFlight: Math.max(2, config.imports.codecThreads * 2),
+      onError,
+    });
+    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope);
+    const importJobs = new ImportJobService({
+      repository: db.importJobs,
+      runner,
+      datastores,
+      pageTokens,
+      maxConcurrentJobsPerDatastore: config.imports.maxConcurrentJobsPerDatastore,
+      maxRunningJobs: config.imports.runningJobs,
+      idempotencyWindowMs: config.idempotencyWindowMs,
+      jobRetentionMs: 90 * 24 * 3600 * 1000,
+      onError,
+    });
+
     const handlers: ApiHandlers = {
       createDatastore: (input) => datastores.create(input),
       getDatastore: (id) => datastores.get(id),
@@ -60,6 +100,12 @@ export async function buildApp(config: Config): Promise<App> {
       tagResource: (arn, tags) => tagging.tagResource(arn, tags),
       listTagsForResource: (arn) => tagging.listTagsForResource(arn),
       untagResource: (arn, keys) => tagging.untagResource(arn, keys),
+      startDICOMImportJob: (input) => importJobs.start(input),
+      getDICOMImportJob: (datastoreId, jobId) => importJobs.get(datastoreId, jobId),
+      listDICOMImportJobs: (input) => importJobs.list(input),
+      getImageSet: (datastoreId, imageSetId, versionId) => reader.getImageSet(datastoreId, imageSetId, versionId),
+      getImageSetMetadata: (datastoreId, imageSetId, versionId) => reader.getImageSetMetadata(datastoreId, imageSetId, versionId),
+      getImageFrame: (datastoreId, imageSetId, frameId) => reader.getImageFrame(datastoreId, imageSetId, frameId),
     };
 
     const http = createHttpServer({
@@ -77,13 +123,17 @@ export async function buildApp(config: Config): Promise<App> {
       generatedCredentialsPath,
       async listen() {
         await datastores.resumeTransitions();
-        return http.listen(config.host, config.port);
+        const listening = await http.listen(config.host, config.port);
+        await importJobs.resumeUnfinished();
+        return listening;
       },
       async close() {
         if (isClosed) return;
         isClosed = true;
         await http.close(); // in-flight requests finish first
         datastores.close();
+        await importJobs.close(); // running jobs finish; queued ones stay SUBMITTED for the next start
+        await codec.close();
         db.close();
       },
     };

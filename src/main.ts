@@ -28,6 +28,17 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
+  // Signals are caught before anything starts, so a stop right after start still closes cleanly.
+  let stopSignal: string | undefined;
+  const stopped = new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      stopSignal = signal;
+      resolveStop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
   const app = await buildApp(config);
   const { port } = await app.listen();
   const endpoint = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -40,14 +51,8 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`Tessera stopping (${signal})\n`);
-      resolveStop();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopped;
+  process.stdout.write(`Tessera stopping (${stopSignal})\n`);
   await app.close();
   return 0;
 }

@@ -8,3 +8,4 @@ export * from './page-token.js';
 export * from './operations.js';
 export * from './datastore-shapes.js';
 export * from './request-context.js';
+export * from './import-job-shapes.js';

@@ -90,6 +90,8 @@ describe('SealedBlobStore', () => {
         const streamed = await collect(await sealed.stream(key, dataKey, { startByte: start, endByteExclusive: end }));
         assert.ok(streamed.equals(expected), `${key} stream [${start}, ${end})`);
       }
+      assert.ok((await sealed.getRange(key, dataKey, 0, Number.MAX_SAFE_INTEGER)).equals(plaintext));
+      assert.equal((await sealed.getRange(key, dataKey, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).length, 0);
       await assert.rejects(sealed.getRange(key, dataKey, 5, 4), RangeError);
       await assert.rejects(sealed.getRange(key, dataKey, -1, 4), RangeError);
     }
@@ -114,9 +116,25 @@ describe('SealedBlobStore', () => {
     await sealed.getRange('touch/stream', dataKey, 9 * CHUNK, 9 * CHUNK + 1);
     assert.deepEqual(inner.calls, [
       `getRange touch/stream 0 ${SEALED_HEADER_BYTES}`,
-      'head touch/stream',
       `getRange touch/stream ${chunkAt(9)} ${chunkAt(10)}`,
+      'head touch/stream',
     ]);
+
+    // Past the end: the final chunk is still read, to authenticate the length.
+    inner.calls.length = 0;
+    assert.equal((await sealed.getRange('touch/buffer', dataKey, 20 * CHUNK, 21 * CHUNK)).length, 0);
+    assert.deepEqual(inner.calls.slice(-1), [`getRange touch/buffer ${chunkAt(9)} ${chunkAt(10)}`]);
+
+    // A store configured with another chunk size still reads the blob (its guess misses: one more read).
+    const otherChunks = new SealedBlobStore(inner, { chunkSizeBytes: 1000 });
+    inner.calls.length = 0;
+    const slice = await otherChunks.getRange('touch/buffer', dataKey, 3 * CHUNK + 5, 3 * CHUNK + 10);
+    assert.ok(slice.equals(plaintext.subarray(3 * CHUNK + 5, 3 * CHUNK + 10)));
+    assert.equal(inner.calls.length, 3);
+    assert.deepEqual(inner.calls.slice(-1), [`getRange touch/buffer ${chunkAt(3)} ${chunkAt(4)}`]);
+    await otherChunks.put('touch/small-chunks', dataKey, plaintext.subarray(0, 5000));
+    assert.equal((await inner.head('touch/small-chunks'))!.sizeBytes, SEALED_HEADER_BYTES + 5000 + 5 * SEALED_TAG_BYTES);
+    assert.ok((await sealed.getRange('touch/small-chunks', dataKey, 999, 2001)).equals(plaintext.subarray(999, 2001)));
 
     inner.calls.length = 0;
     await collect(await sealed.stream('touch/buffer', dataKey, { startByte: CHUNK, endByteExclusive: CHUNK + 1 }));
@@ -232,7 +250,8 @@ describe('SealedBlobStore', () => {
       await assertEveryReadFails(ORIGINAL, original, otherDataKey, 'other data key');
       await assertEveryReadFails(STREAMED, streamedOriginal, otherDataKey, 'streamed, other data key');
       await assertEveryReadFails('tamper/renamed', original, dataKey, 'renamed');
-      await assertEveryReadFails('tamper/streamed-renamed', streamedOriginal, dataKey, 'streamed, renamed');
+      await assertEveryReadFails('tamper/originax', original, dataKey, 'renamed, same length');
+      await assertEveryReadFails('tamper/streamex', streamedOriginal, dataKey, 'streamed, renamed, same length');
       await sealed.put('tamper/empty', dataKey, Buffer.alloc(0));
       const empty = await inner.get('tamper/empty');
       await inner.put('tamper/empty-renamed', empty);

@@ -1,6 +1,9 @@
 // SealedBlobStore: encryption at rest over any BlobStore (TSB1 format, the blob key as AAD context).
 import {
+  DEFAULT_CHUNK_SIZE_BYTES,
   SEALED_HEADER_BYTES,
+  SEALED_TAG_BYTES,
+  assertValidChunkSize,
   openBuffer,
   openChunkStream,
   openChunks,
@@ -27,15 +30,18 @@ export interface SealedBlobStoreOptions {
  */
 export class SealedBlobStore {
   readonly #inner: BlobStore;
-  readonly #sealOptions: { chunkSizeBytes?: number };
+  readonly #chunkSizeBytes: number;
+  readonly #sealOptions: { chunkSizeBytes: number };
 
   constructor(inner: BlobStore, options: SealedBlobStoreOptions = {}) {
     this.#inner = inner;
-    this.#sealOptions = options.chunkSizeBytes === undefined ? {} : { chunkSizeBytes: options.chunkSizeBytes };
+    this.#chunkSizeBytes = options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE_BYTES;
+    assertValidChunkSize(this.#chunkSizeBytes);
+    this.#sealOptions = { chunkSizeBytes: this.#chunkSizeBytes };
   }
 
   async put(key: string, dataKey: DataKey, body: Buffer | AsyncIterable<Uint8Array>): Promise<{ sizeBytes: number }> {
-    if (Buffer.isBuffer(body)) {
+    if (body instanceof Uint8Array) {
       await this.#inner.put(key, sealBuffer(dataKey, body, key, this.#sealOptions));
       return { sizeBytes: body.length };
     }
@@ -54,11 +60,24 @@ export class SealedBlobStore {
     return openBuffer(dataKey, await this.#inner.get(key), key);
   }
 
-  /** Reads the header, then only the sealed chunks covering [startByte, endByteExclusive) (end clamped to the size). */
+  /**
+   * Reads the header and only the sealed chunks covering [startByte, endByteExclusive) (end clamped to
+   * the size). Both reads are issued together, guessing the chunk layout from this store's chunk size;
+   * a wrong guess (another chunk size, a range past the end) costs one more read, never wrong bytes.
+   */
   async getRange(key: string, dataKey: DataKey, startByte: number, endByteExclusive: number): Promise<Buffer> {
     assertValidByteRange(startByte, endByteExclusive);
-    const { header, range } = await this.#locate(key, startByte, endByteExclusive);
-    const sealed = await this.#inner.getRange(key, range.sealedStart, range.sealedEndExclusive);
+    const guess = guessSealedRange(this.#chunkSizeBytes, startByte, endByteExclusive);
+    const [headerBytes, guessedBytes] = await Promise.all([
+      this.#inner.getRange(key, 0, SEALED_HEADER_BYTES),
+      this.#inner.getRange(key, guess.startByte, guess.endByteExclusive),
+    ]);
+    const header = parseHeader(headerBytes, key);
+    const range = sealedRangeFor(header, startByte, endByteExclusive, await this.#plaintextLength(key, header));
+    const isCovered = range.sealedStart >= guess.startByte && range.sealedEndExclusive <= guess.startByte + guessedBytes.length;
+    const sealed = isCovered
+      ? guessedBytes.subarray(range.sealedStart - guess.startByte, range.sealedEndExclusive - guess.startByte)
+      : await this.#inner.getRange(key, range.sealedStart, range.sealedEndExclusive);
     return openChunks(dataKey, header, range, sealed, key);
   }
 
@@ -110,4 +129,15 @@ export class SealedBlobStore {
     if (sealed === undefined) throw new BlobNotFoundError(key);
     return plaintextLength(header, sealed.sizeBytes, key);
   }
+}
+
+/** The sealed bytes of the chunks covering a plaintext range, if the blob uses `chunkSizeBytes` (inner stores clamp the end). */
+function guessSealedRange(chunkSizeBytes: number, startByte: number, endByteExclusive: number): ByteRange {
+  const fullChunkBytes = chunkSizeBytes + SEALED_TAG_BYTES;
+  const firstChunk = Math.floor(startByte / chunkSizeBytes);
+  const lastChunk = Math.max(firstChunk, Math.floor((endByteExclusive - 1) / chunkSizeBytes));
+  return {
+    startByte: Math.min(SEALED_HEADER_BYTES + firstChunk * fullChunkBytes, Number.MAX_SAFE_INTEGER),
+    endByteExclusive: Math.min(SEALED_HEADER_BYTES + (lastChunk + 1) * fullChunkBytes, Number.MAX_SAFE_INTEGER),
+  };
 }

@@ -42,3 +42,14 @@ for (const [env, argv, pattern] of [
     assert.throws(() => loadConfig(env, argv), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
   });
 }
+
+test('S3 settings come together; imports have the AWS quotas by default', () => {
+  const config = loadConfig({ TESSERA_S3_ENDPOINT: 'http://127.0.0.1:9000', TESSERA_S3_ACCESS_KEY_ID: 'a', TESSERA_S3_SECRET_ACCESS_KEY: 'b' }, []);
+  assert.deepEqual(config.s3, { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', forcePathStyle: true });
+  assert.throws(() => loadConfig({ TESSERA_S3_ENDPOINT: 'http://127.0.0.1:9000' }, []), /needs TESSERA_S3_ACCESS_KEY_ID/);
+  const defaults = loadConfig({}, []);
+  assert.equal(defaults.s3, undefined);
+  assert.equal(defaults.imports.maxFilesPerJob, 5000);
+  assert.equal(defaults.imports.maxBytesPerFile, 10 * 1024 ** 3);
+  assert.equal(defaults.imports.maxConcurrentJobsPerDatastore, 100);
+});

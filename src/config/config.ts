@@ -1,4 +1,5 @@
 // The one validated, frozen configuration object; built from flags and environment by main.ts.
+import { availableParallelism } from 'node:os';
 
 export interface AdminCredentials {
   readonly accessKeyId: string;
@@ -27,6 +28,27 @@ export interface Config {
   readonly maxRequestBodyBytes: number;
   /** How long clientToken idempotency records are honoured. */
   readonly idempotencyWindowMs: number;
+  /** Where import jobs read and write: folders under <data>/buckets, or a real S3-compatible endpoint. */
+  readonly s3: S3Config | undefined;
+  readonly imports: {
+    readonly maxFilesPerJob: number;
+    readonly maxBytesPerJob: number;
+    readonly maxBytesPerFile: number;
+    readonly maxFoldersPerJob: number;
+    readonly maxConcurrentJobsPerDatastore: number;
+    /** Jobs this process runs at the same time; the others wait SUBMITTED. */
+    readonly runningJobs: number;
+    /** Codec worker threads (default: the number of cores). */
+    readonly codecThreads: number;
+  };
+}
+
+export interface S3Config {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly forcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -81,7 +103,31 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     }),
     maxRequestBodyBytes: integer('TESSERA_MAX_REQUEST_BODY_BYTES', get('TESSERA_MAX_REQUEST_BODY_BYTES') ?? String(2 * 1024 * 1024), 1024, 1 << 30),
     idempotencyWindowMs: integer('TESSERA_IDEMPOTENCY_WINDOW_SECONDS', get('TESSERA_IDEMPOTENCY_WINDOW_SECONDS') ?? '86400', 1, 365 * 86400) * 1000,
+    s3: s3Config(get, region),
+    imports: Object.freeze({
+      maxFilesPerJob: integer('TESSERA_MAX_FILES_PER_IMPORT_JOB', get('TESSERA_MAX_FILES_PER_IMPORT_JOB') ?? '5000', 1, 10_000_000),
+      maxBytesPerJob: integer('TESSERA_MAX_IMPORT_JOB_BYTES', get('TESSERA_MAX_IMPORT_JOB_BYTES') ?? String(10 * GB), 1, Number.MAX_SAFE_INTEGER),
+      maxBytesPerFile: integer('TESSERA_MAX_IMPORT_FILE_BYTES', get('TESSERA_MAX_IMPORT_FILE_BYTES') ?? String(10 * GB), 1, Number.MAX_SAFE_INTEGER),
+      maxFoldersPerJob: 10_000, // not adjustable at AWS either
+      maxConcurrentJobsPerDatastore: integer('TESSERA_MAX_CONCURRENT_IMPORT_JOBS', get('TESSERA_MAX_CONCURRENT_IMPORT_JOBS') ?? '100', 1, 100_000),
+      runningJobs: integer('TESSERA_IMPORT_RUNNING_JOBS', get('TESSERA_IMPORT_RUNNING_JOBS') ?? '2', 1, 64),
+      codecThreads: integer('TESSERA_CODEC_THREADS', get('TESSERA_CODEC_THREADS') ?? String(Math.max(1, availableParallelism())), 1, 256),
+    }),
   });
+}
+
+const GB = 1024 * 1024 * 1024;
+
+function s3Config(get: (name: string) => string | undefined, region: string): S3Config | undefined {
+  const endpoint = get('TESSERA_S3_ENDPOINT');
+  if (endpoint === undefined) return undefined;
+  if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) fail(`TESSERA_S3_ENDPOINT must be an http(s) URL without a path, got '${endpoint}'`);
+  const accessKeyId = get('TESSERA_S3_ACCESS_KEY_ID');
+  const secretAccessKey = get('TESSERA_S3_SECRET_ACCESS_KEY');
+  if (accessKeyId === undefined || secretAccessKey === undefined) fail('TESSERA_S3_ENDPOINT needs TESSERA_S3_ACCESS_KEY_ID and TESSERA_S3_SECRET_ACCESS_KEY');
+  const pathStyle = get('TESSERA_S3_FORCE_PATH_STYLE') ?? 'true';
+  if (pathStyle !== 'true' && pathStyle !== 'false') fail('TESSERA_S3_FORCE_PATH_STYLE must be true or false');
+  return Object.freeze({ endpoint, region: get('TESSERA_S3_REGION') ?? region, accessKeyId, secretAccessKey, forcePathStyle: pathStyle === 'true' });
 }
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
@@ -102,7 +148,9 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   const known = new Set([
     'host', 'port', 'data-dir', 'region', 'account-id', 'admin-access-key-id', 'admin-secret-access-key', 'log-level',
     'clock-skew-seconds', 'datastore-transition-delay-ms', 'deleted-datastore-retention-seconds', 'max-active-datastores',
-    'max-request-body-bytes', 'idempotency-window-seconds',
+    'max-request-body-bytes', 'idempotency-window-seconds', 's3-endpoint', 's3-region', 's3-access-key-id', 's3-secret-access-key',
+    's3-force-path-style', 'max-files-per-import-job', 'max-import-job-bytes', 'max-import-file-bytes', 'max-concurrent-import-jobs',
+    'import-running-jobs', 'codec-threads',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

@@ -22,7 +22,8 @@ export type BeginDeleteResult =
   | { readonly kind: 'deleting'; readonly datastore: DatastoreRecord }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'wrong-status'; readonly status: DatastoreStatus }
-  | { readonly kind: 'has-image-sets' };
+  | { readonly kind: 'has-image-sets' }
+  | { readonly kind: 'has-running-jobs' };
 
 export interface DatastorePosition {
   readonly createdAtMs: number;
@@ -49,7 +50,7 @@ export interface DatastoreRepository {
     readonly hideDeletedBeforeMs: number;
   }): Promise<DatastoreRecord[]>;
 
-  /** Refuses (see result) unless the store is ACTIVE or CREATE_FAILED and holds no image sets. */
+  /** Refuses (see result) unless the store is ACTIVE or CREATE_FAILED holds no image sets and runs no import job. */
   beginDelete(id: DatastoreId, event: (datastore: DatastoreRecord) => EventEnvelope, atMs: number): Promise<BeginDeleteResult>;
 
   /**

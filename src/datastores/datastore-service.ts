@@ -141,6 +141,8 @@ export class DatastoreService {
         throw new ConflictException(`Datastore ${datastoreId} is ${result.status} and cannot be deleted`);
       case 'has-image-sets':
         throw new ConflictException(`Datastore ${datastoreId} still contains image sets`);
+      case 'has-running-jobs':
+        throw new ConflictException(`Datastore ${datastoreId} has import jobs that are still running`);
     }
   }
 

@@ -2,3 +2,4 @@
 export * from './datastore-record.js';
 export * from './datastore-repository.js';
 export * from './datastore-service.js';
+export * from './datastore-keys.js';

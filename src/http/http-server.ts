@@ -9,8 +9,8 @@ import {
   type RequestContext,
 } from '../api/index.js';
 import type { ApiHandlers, Authenticator } from './aws-rest-json/api-handlers.js';
-import { BoundRequest } from './aws-rest-json/bound-request.js';
-import { toWireJson, writeError, writeJson } from './aws-rest-json/response-writer.js';
+import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
+import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
 import { Router } from './aws-rest-json/router.js';
 
@@ -44,8 +44,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxRequestBodyBytes,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    return503OnClosing: false, // in-flight connections are served to the end; the listener is already closed
     keepAliveTimeout: 65_000, // longer than typical client/load-balancer idle timeouts
+    // Malformed HTTP (bad method token, broken headers) is answered in the AWS format as well.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify({ message: `The request could not be parsed: ${error.message}` });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `x-amzn-RequestId: ${randomUUID()}\r\nx-amzn-ErrorType: ValidationException\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     // fastify's own routing errors (bad URL, etc.) are answered in the AWS format too.
     frameworkErrors: (error, request, reply) => {
       const requestId = randomUUID();
@@ -72,6 +81,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     writeError(reply.raw, requestId, apiError);
   });
 
+  // Methods fastify does not route (PROPFIND, ...) still get the AWS error format.
+  app.setNotFoundHandler((request, reply) => {
+    reply.hijack();
+    writeError(reply.raw, randomUUID(), new UnknownOperationException(`No operation matches ${request.method} ${request.url.split('?')[0]}`));
+  });
+
   app.get('/health', async (_request, reply) => {
     reply.hijack();
     writeJson(reply.raw, randomUUID(), 200, '{"status":"ok"}');
@@ -96,8 +111,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         sourceIp: request.ip,
         userAgent: raw.headers['user-agent'],
       };
-      const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body), context, options.handlers);
-      writeJson(reply.raw, requestId, 200, toWireJson(result));
+      const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
+      if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);
+      else writeJson(reply.raw, requestId, 200, toWireJson(result));
     } catch (error) {
       if (error instanceof ApiError) {
         if (error instanceof InternalServerException) request.log.error({ err: error.cause ?? error, requestId }, 'request failed');
@@ -117,7 +133,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return { port: typeof address === 'object' && address !== null ? address.port : port };
     },
     async close() {
-      await app.close();
+      // Keep-alive sockets that were busy when closing started become idle after their response: close them too,
+      // or the process would wait for clients to hang up.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweeper);
+      }
     },
   };
 }

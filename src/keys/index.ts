@@ -8,6 +8,7 @@ export {
   SEALED_HEADER_BYTES,
   SEALED_MAGIC,
   SEALED_TAG_BYTES,
+  assertValidChunkSize,
   openBuffer,
   openChunks,
   openChunkStream,

@@ -1,7 +1,8 @@
 // The TSB1 format itself: layout, small chunk sizes, streaming edge cases, range arithmetic.
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { dataKeyFromBytes } from './data-key.js';
 import { KeyRing } from './key-ring.js';
 import {
   BlobIntegrityError,
@@ -33,6 +34,29 @@ describe('TSB1 sealed format', () => {
     // Fresh salt and nonce prefix every time: the same plaintext never seals the same way twice.
     const again = sealBuffer(dataKey, Buffer.alloc(100_000), 'ctx');
     assert.notDeepEqual(again.subarray(20, 44), sealed.subarray(20, 44));
+  });
+
+  it('opens a blob built by hand from docs/storage-layout.md (the format is a contract)', () => {
+    const keyBytes = Buffer.alloc(32, 7);
+    const salt = Buffer.alloc(16, 0xaa);
+    const noncePrefix = Buffer.from('0102030405060708', 'hex');
+    const plaintext = Buffer.from('hello, world'); // chunk size 5: "hello", ", wor", "ld"
+    const header = Buffer.concat([
+      Buffer.from('TSB1'), Buffer.from([1, 0, 0, 0]), Buffer.from('00000005', 'hex'),
+      Buffer.from('000000000000000c', 'hex'), salt, noncePrefix,
+    ]);
+    const blobKey = createHmac('sha256', keyBytes).update('tessera/TSB1/blob-key').update(salt).update(Buffer.from([1])).digest();
+    const chunks = [0, 1, 2].map((index) => {
+      const nonce = Buffer.concat([noncePrefix, Buffer.from([0, 0, 0, index])]);
+      const aad = Buffer.concat([header, Buffer.from([0, 0, 0, index, index === 2 ? 1 : 0]), Buffer.from('the/blob')]);
+      const cipher = createCipheriv('aes-256-gcm', blobKey, nonce);
+      cipher.setAAD(aad);
+      const ciphertext = cipher.update(plaintext.subarray(index * 5, index * 5 + 5));
+      cipher.final();
+      return Buffer.concat([ciphertext, cipher.getAuthTag()]);
+    });
+    const sealed = Buffer.concat([header, ...chunks]);
+    assert.deepEqual(openBuffer(dataKeyFromBytes(keyBytes), sealed, 'the/blob'), plaintext);
   });
 
   it('round-trips every small length with tiny chunks, through buffers and streams in any piece size', async () => {

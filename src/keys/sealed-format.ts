@@ -25,6 +25,7 @@ export {
   SEALED_HEADER_BYTES,
   SEALED_MAGIC,
   SEALED_TAG_BYTES,
+  assertValidChunkSize,
   parseHeader,
   plaintextLength,
   sealedRangeFor,
@@ -125,7 +126,8 @@ export function openChunks(
     const sealedChunkBytes = chunkPlainBytes(range, index) + SEALED_TAG_BYTES;
     const plaintext = cipher.open(index, index === range.totalChunkCount - 1, sealedBytes.subarray(offset, offset + sealedChunkBytes));
     offset += sealedChunkBytes;
-    const [from, to] = sliceOfChunk(range, index);
+    const from = sliceStart(range, index);
+    const to = sliceEnd(range, index, from);
     if (out === undefined) return from === 0 && to === plaintext.length ? plaintext : plaintext.subarray(from, to);
     written += plaintext.copy(out, written, from, to);
   }
@@ -183,7 +185,8 @@ export async function* openChunkStream(
         throw new BlobIntegrityError(`chunk ${index} is truncated`, context);
       }
       const plaintext = cipher.open(index, index === range.totalChunkCount - 1, sealedChunk);
-      const [from, to] = sliceOfChunk(range, index);
+      const from = sliceStart(range, index);
+      const to = sliceEnd(range, index, from);
       if (to > from) yield from === 0 && to === plaintext.length ? plaintext : plaintext.subarray(from, to);
     }
     if (!(await reader.isAtEnd())) throw new BlobIntegrityError('unexpected bytes after the last chunk', context);
@@ -200,10 +203,13 @@ function chunkPlainBytes(range: SealedRange, index: number): number {
   return Math.min(range.chunkSizeBytes, range.plaintextLengthBytes - index * range.chunkSizeBytes);
 }
 
-/** The part [from, to) of chunk `index`'s plaintext that falls inside the range. */
-function sliceOfChunk(range: SealedRange, index: number): [number, number] {
-  const chunkStart = index * range.chunkSizeBytes;
-  const from = Math.max(range.plainStart - chunkStart, 0);
-  const to = Math.max(from, Math.min(range.plainEndExclusive - chunkStart, chunkPlainBytes(range, index)));
-  return [from, to];
+/** Where the range starts inside chunk `index`'s plaintext. */
+function sliceStart(range: SealedRange, index: number): number {
+  return Math.max(range.plainStart - index * range.chunkSizeBytes, 0);
+}
+
+/** Where the range ends inside chunk `index`'s plaintext (never before `from`). */
+function sliceEnd(range: SealedRange, index: number, from: number): number {
+  const end = Math.min(range.plainEndExclusive - index * range.chunkSizeBytes, chunkPlainBytes(range, index));
+  return Math.max(from, end);
 }

@@ -27,7 +27,7 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await this.#createTempFile(dir, tempPath);
     let sizeBytes = 0;
     try {
-      if (Buffer.isBuffer(body)) {
+      if (body instanceof Uint8Array) {
         sizeBytes = await writeAll(handle, body);
       } else {
         for await (const piece of body) sizeBytes += await writeAll(handle, piece);

@@ -58,4 +58,83 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX access_keys_by_user ON access_keys (user_name);
   `,
+  // 2: image sets with versions and frames; import jobs. image_sets of migration 1 was never written to.
+  `
+  DROP TABLE image_sets;
+  CREATE TABLE image_sets (
+    datastore_id TEXT NOT NULL REFERENCES datastores (id),
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    workflow_status TEXT NOT NULL,
+    latest_version INTEGER NOT NULL,
+    is_primary INTEGER NOT NULL,
+    study_instance_uid TEXT NOT NULL,
+    series_instance_uid TEXT NOT NULL,
+    levels_json TEXT NOT NULL,
+    dicom_tags_json TEXT NOT NULL,
+    message TEXT,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    deleted_at_ms INTEGER,
+    last_accessed_at_ms INTEGER,
+    storage_tier TEXT NOT NULL DEFAULT 'FREQUENT_ACCESS',
+    PRIMARY KEY (datastore_id, id)
+  ) STRICT, WITHOUT ROWID;
+  -- At most one primary image set per series (behavior.md §5.2 invariant 1), enforced by the index itself.
+  CREATE UNIQUE INDEX image_sets_primary_series ON image_sets (datastore_id, study_instance_uid, series_instance_uid)
+    WHERE is_primary = 1 AND state <> 'DELETED';
+  CREATE INDEX image_sets_by_study ON image_sets (datastore_id, study_instance_uid) WHERE state <> 'DELETED';
+
+  CREATE TABLE image_set_versions (
+    datastore_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    workflow_status TEXT NOT NULL,
+    is_primary INTEGER NOT NULL,
+    metadata_blob_key TEXT NOT NULL,
+    message TEXT,
+    is_forced INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, image_set_id, version)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE image_frames (
+    datastore_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    stored_transfer_syntax_uid TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, id)
+  ) STRICT, WITHOUT ROWID;
+
+  -- The frames of each image set's latest version (GetImageFrame serves the latest version only).
+  CREATE TABLE image_set_frames (
+    datastore_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    frame_id TEXT NOT NULL,
+    PRIMARY KEY (datastore_id, image_set_id, frame_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE import_jobs (
+    datastore_id TEXT NOT NULL REFERENCES datastores (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    data_access_role_arn TEXT NOT NULL,
+    input_s3_uri TEXT NOT NULL,
+    output_s3_uri TEXT NOT NULL,
+    input_owner_account_id TEXT,
+    import_configuration_json TEXT,
+    submitted_at_ms INTEGER NOT NULL,
+    ended_at_ms INTEGER,
+    message TEXT,
+    report_json TEXT,
+    PRIMARY KEY (datastore_id, id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX import_jobs_newest ON import_jobs (datastore_id, submitted_at_ms, id);
+  CREATE INDEX import_jobs_by_status ON import_jobs (datastore_id, status, submitted_at_ms, id);
+  CREATE INDEX import_jobs_unfinished ON import_jobs (status) WHERE status IN ('SUBMITTED', 'IN_PROGRESS');
+  `,
 ];

@@ -61,6 +61,9 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
       hasImageSets: db.prepare<[string], { one: number }>(
         "SELECT 1 AS one FROM image_sets WHERE datastore_id = ? AND state <> 'DELETED' LIMIT 1",
       ),
+      hasRunningJobs: db.prepare<[string], { one: number }>(
+        "SELECT 1 AS one FROM import_jobs WHERE datastore_id = ? AND status IN ('SUBMITTED', 'IN_PROGRESS') LIMIT 1",
+      ),
       inTransition: db.prepare<[], DatastoreRow>("SELECT * FROM datastores WHERE status IN ('CREATING', 'DELETING')"),
     };
 
@@ -100,6 +103,7 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
         if (row === undefined || row.status === 'DELETED') return { kind: 'not-found' };
         if (row.status !== 'ACTIVE' && row.status !== 'CREATE_FAILED') return { kind: 'wrong-status', status: row.status as DatastoreStatus };
         if (this.statements.hasImageSets.get(id) !== undefined) return { kind: 'has-image-sets' };
+        if (this.statements.hasRunningJobs.get(id) !== undefined) return { kind: 'has-running-jobs' };
         this.statements.setStatus.run('DELETING', atMs, id, row.status);
         const datastore = { ...toRecord(row), status: 'DELETING' as const, updatedAtMs: atMs };
         insertOutboxEvent(db, event(datastore), atMs);

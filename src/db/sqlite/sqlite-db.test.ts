@@ -32,7 +32,12 @@ runDatastoreRepositoryContract('SqliteDb', async () => {
     repository: db.datastores,
     outbox: db.outbox,
     addImageSet: async (datastoreId) => {
-      side.prepare("INSERT INTO image_sets (datastore_id, id, state) VALUES (?, ?, 'ACTIVE')").run(datastoreId, newId());
+      side
+        .prepare(
+          `INSERT INTO image_sets (datastore_id, id, state, workflow_status, latest_version, is_primary, study_instance_uid, series_instance_uid,
+             levels_json, dicom_tags_json, created_at_ms, updated_at_ms) VALUES (?, ?, 'ACTIVE', 'IMPORTED', 1, 1, '1.2', ?, '{}', '{}', 1, 1)`,
+        )
+        .run(datastoreId, newId(), newId());
     },
     listTags: (key) => db.tags.listTags(key),
     cleanup: async () => {
@@ -57,7 +62,7 @@ test('migrations run once, survive reopening, and a newer schema is refused', as
   db.close();
   SqliteDb.open(path).close();
   const raw = new Database(path);
-  assert.equal(raw.pragma('user_version', { simple: true }), 1);
+  assert.equal(raw.pragma('user_version', { simple: true }), 2);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   raw.pragma('user_version = 99');
   raw.close();

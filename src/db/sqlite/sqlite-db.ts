@@ -13,6 +13,8 @@ import { SqliteDatastoreRepository } from './sqlite-datastore-repository.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteTagRepository } from './sqlite-tag-repository.js';
 import { SqliteImageSetRepository } from './sqlite-image-set-repository.js';
+import { SqliteImportJobRepository } from './sqlite-import-job-repository.js';
+import type { ImportJobRepository } from '../../import-jobs/index.js';
 
 type Db = Database.Database;
 
@@ -22,6 +24,7 @@ export class SqliteDb {
   readonly imageSets: ImageSetRepository;
   readonly outbox: Outbox;
   readonly credentials: CredentialStore;
+  readonly importJobs: ImportJobRepository;
 
   private constructor(private readonly db: Db) {
     this.datastores = new SqliteDatastoreRepository(db);
@@ -29,6 +32,7 @@ export class SqliteDb {
     this.imageSets = new SqliteImageSetRepository(db);
     this.outbox = new SqliteOutbox(db);
     this.credentials = new SqliteCredentialStore(db);
+    this.importJobs = new SqliteImportJobRepository(db);
   }
 
   static open(path: string): SqliteDb {

@@ -5,12 +5,30 @@ import type {
   DatastoreId,
   DatastoreProperties,
   DeleteDatastoreOutput,
+  DICOMImportJobProperties,
+  ImageSetId,
+  JobId,
+  ListDICOMImportJobsInput,
+  ListDICOMImportJobsOutput,
+  StartDICOMImportJobInput,
+  StartDICOMImportJobOutput,
   ListDatastoresInput,
   ListDatastoresOutput,
   Principal,
   RequestContext,
   Tags,
 } from '../../api/index.js';
+
+/** A raw response body (GetImageSetMetadata, GetImageFrame): sent as it is, never re-encoded. */
+export interface BinaryContent {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly contentEncoding?: string;
+}
+
+export interface ImageSetPropertiesOutput {
+  readonly [member: string]: unknown;
+}
 
 export interface ApiHandlers {
   createDatastore(input: CreateDatastoreInput, context: RequestContext): Promise<CreateDatastoreOutput>;
@@ -20,6 +38,12 @@ export interface ApiHandlers {
   tagResource(resourceArn: string, tags: Tags, context: RequestContext): Promise<void>;
   listTagsForResource(resourceArn: string, context: RequestContext): Promise<Tags>;
   untagResource(resourceArn: string, tagKeys: readonly string[], context: RequestContext): Promise<void>;
+  startDICOMImportJob(input: StartDICOMImportJobInput, context: RequestContext): Promise<StartDICOMImportJobOutput>;
+  getDICOMImportJob(datastoreId: DatastoreId, jobId: JobId, context: RequestContext): Promise<DICOMImportJobProperties>;
+  listDICOMImportJobs(input: ListDICOMImportJobsInput, context: RequestContext): Promise<ListDICOMImportJobsOutput>;
+  getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined, context: RequestContext): Promise<object>;
+  getImageSetMetadata(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined, context: RequestContext): Promise<BinaryContent>;
+  getImageFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, imageFrameId: string, context: RequestContext): Promise<BinaryContent>;
 }
 
 /** The request as SigV4 sees it: raw path and query, headers, raw body bytes. */

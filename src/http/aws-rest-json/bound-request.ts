@@ -8,7 +8,13 @@ export class BoundRequest {
     readonly labels: Readonly<Record<string, string>>,
     readonly query: URLSearchParams,
     readonly body: Buffer,
+    private readonly headers: Readonly<Record<string, string | string[] | undefined>> = {},
   ) {}
+
+  header(name: string): string | undefined {
+    const value = this.headers[name];
+    return Array.isArray(value) ? value.join(',') : value;
+  }
 
   /** The body as a JSON object; a missing body reads as {} (the clients send {} or nothing). */
   json(): Record<string, unknown> {
@@ -34,4 +40,9 @@ export class BoundRequest {
   newViolations(): Violations {
     return new Violations();
   }
+}
+
+/** A route's raw (non-JSON) response. */
+export class BinaryResponse {
+  constructor(readonly content: { readonly body: Buffer; readonly contentType: string; readonly contentEncoding?: string }) {}
 }

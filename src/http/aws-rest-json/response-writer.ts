@@ -25,3 +25,14 @@ export function writeJson(response: ServerResponse, requestId: string, status: n
 export function writeError(response: ServerResponse, requestId: string, error: ApiError): void {
   writeJson(response, requestId, ERROR_STATUS[error.code], JSON.stringify({ message: error.message }), { 'x-amzn-ErrorType': error.code });
 }
+
+/** Raw bytes with their content headers; never compressed again here (GetImageSetMetadata is gzip already). */
+export function writeBinary(response: ServerResponse, requestId: string, content: { body: Buffer; contentType: string; contentEncoding?: string }): void {
+  response.writeHead(200, {
+    'Content-Type': content.contentType,
+    'Content-Length': content.body.length,
+    'x-amzn-RequestId': requestId,
+    ...(content.contentEncoding !== undefined ? { 'Content-Encoding': content.contentEncoding } : {}),
+  });
+  response.end(content.body);
+}

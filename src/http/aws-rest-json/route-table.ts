@@ -1,18 +1,23 @@
 // The API as one table: the 18 operations of medical-imaging 2023-07-19 with their HTTP binding (wire contract §2, §4).
 import {
+  BadRequestException,
   DATASTORE_STATUSES,
   JOB_STATUSES,
   LOSSLESS_STORAGE_FORMATS,
   MAX_UNTAG_KEYS,
+  NotAcceptableException,
   NotImplementedException,
   PAGE_SIZE,
   SHAPES,
   type DatastoreId,
+  type ImageSetId,
+  type JobId,
   type OperationName,
+  type Violations,
   type RequestContext,
 } from '../../api/index.js';
 import type { ApiHandlers } from './api-handlers.js';
-import type { BoundRequest } from './bound-request.js';
+import { BinaryResponse, type BoundRequest } from './bound-request.js';
 
 export interface Route {
   readonly operation: OperationName;
@@ -32,8 +37,8 @@ export const ROUTES: readonly Route[] = [
   { operation: 'GetDICOMImportJob', method: 'GET', path: '/getDICOMImportJob/datastore/{datastoreId}/job/{jobId}', handle: getDICOMImportJob },
   { operation: 'ListDICOMImportJobs', method: 'GET', path: '/listDICOMImportJobs/datastore/{datastoreId}', handle: listDICOMImportJobs },
   { operation: 'SearchImageSets', method: 'POST', path: '/datastore/{datastoreId}/searchImageSets', handle: searchImageSets },
-  { operation: 'GetImageSet', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/getImageSet', handle: versionedImageSetRead },
-  { operation: 'GetImageSetMetadata', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/getImageSetMetadata', handle: versionedImageSetRead },
+  { operation: 'GetImageSet', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/getImageSet', handle: getImageSet },
+  { operation: 'GetImageSetMetadata', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/getImageSetMetadata', handle: getImageSetMetadata },
   { operation: 'GetImageFrame', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/getImageFrame', handle: getImageFrame },
   { operation: 'ListImageSetVersions', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/listImageSetVersions', handle: listImageSetVersions },
   { operation: 'UpdateImageSetMetadata', method: 'POST', path: '/datastore/{datastoreId}/imageSet/{imageSetId}/updateImageSetMetadata', handle: updateImageSetMetadata },
@@ -111,38 +116,58 @@ async function untagResource(request: BoundRequest, context: RequestContext, han
   return {};
 }
 
-// --- import jobs (validated here; the import issue implements them) ---
+// --- import jobs ---
 
-async function startDICOMImportJob(request: BoundRequest): Promise<object> {
+async function startDICOMImportJob(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const body = request.json();
   const v = request.newViolations();
-  v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true);
-  v.string('jobName', body.jobName, SHAPES.JobName, false);
-  v.string('dataAccessRoleArn', body.dataAccessRoleArn, SHAPES.RoleArn, true);
-  v.string('clientToken', body.clientToken, SHAPES.ClientToken, true);
-  v.string('inputS3Uri', body.inputS3Uri, SHAPES.S3Uri, true);
-  v.string('outputS3Uri', body.outputS3Uri, SHAPES.S3Uri, true);
-  v.string('inputOwnerAccountId', body.inputOwnerAccountId, SHAPES.AwsAccountId, false);
+  const input = {
+    datastoreId: v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true) as DatastoreId,
+    jobName: v.string('jobName', body.jobName, SHAPES.JobName, false),
+    dataAccessRoleArn: v.string('dataAccessRoleArn', body.dataAccessRoleArn, SHAPES.RoleArn, true)!,
+    clientToken: v.string('clientToken', body.clientToken, SHAPES.ClientToken, true)!,
+    inputS3Uri: v.string('inputS3Uri', body.inputS3Uri, SHAPES.S3Uri, true)!,
+    outputS3Uri: v.string('outputS3Uri', body.outputS3Uri, SHAPES.S3Uri, true)!,
+    inputOwnerAccountId: v.string('inputOwnerAccountId', body.inputOwnerAccountId, SHAPES.AwsAccountId, false),
+    importConfiguration: importConfigurationOf(v, body.importConfiguration),
+  };
   v.throwIfAny();
-  throw notYet('StartDICOMImportJob', 3);
+  return handlers.startDICOMImportJob(input, context);
 }
 
-async function getDICOMImportJob(request: BoundRequest): Promise<object> {
+async function getDICOMImportJob(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = request.newViolations();
-  v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true);
-  v.string('jobId', request.labels.jobId, SHAPES.JobId, true);
+  const datastoreId = v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true) as DatastoreId;
+  const jobId = v.string('jobId', request.labels.jobId, SHAPES.JobId, true) as JobId;
   v.throwIfAny();
-  throw notYet('GetDICOMImportJob', 3);
+  return { jobProperties: await handlers.getDICOMImportJob(datastoreId, jobId, context) };
 }
 
-async function listDICOMImportJobs(request: BoundRequest): Promise<object> {
+async function listDICOMImportJobs(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = request.newViolations();
-  v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true);
-  v.enumValue('jobStatus', request.queryValue('jobStatus'), JOB_STATUSES, false);
-  v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false);
-  v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false);
+  const input = {
+    datastoreId: v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true) as DatastoreId,
+    jobStatus: v.enumValue('jobStatus', request.queryValue('jobStatus'), JOB_STATUSES, false),
+    nextToken: v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false),
+    maxResults: v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false),
+  };
   v.throwIfAny();
-  throw notYet('ListDICOMImportJobs', 3);
+  return handlers.listDICOMImportJobs(input, context);
+}
+
+/** The ImportConfiguration union: exactly one member, dicomJsonMetadataImportConfiguration. */
+function importConfigurationOf(v: Violations, value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    v.add('importConfiguration', value, 'Member must be a structure');
+    return undefined;
+  }
+  const members = Object.keys(value);
+  if (members.length !== 1 || members[0] !== 'dicomJsonMetadataImportConfiguration') {
+    v.add('importConfiguration', members.join(','), 'Exactly one member of the union must be set: dicomJsonMetadataImportConfiguration');
+    return undefined;
+  }
+  return value as Record<string, unknown>;
 }
 
 // --- image sets (validated here; the read-path and change issues implement them) ---
@@ -157,19 +182,47 @@ async function searchImageSets(request: BoundRequest): Promise<object> {
   throw notYet('SearchImageSets', 4);
 }
 
-async function versionedImageSetRead(request: BoundRequest): Promise<object> {
-  imageSetPath(request, 'imageSetId').throwIfAny();
-  const v = request.newViolations();
-  v.string('versionId', request.queryValue('version'), SHAPES.ImageSetExternalVersionId, false);
-  v.throwIfAny();
-  throw notYet('GetImageSet and GetImageSetMetadata', 4);
+async function getImageSet(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
+  const { datastoreId, imageSetId, versionId } = versionedImageSet(request);
+  return handlers.getImageSet(datastoreId, imageSetId, versionId, context);
 }
 
-async function getImageFrame(request: BoundRequest): Promise<object> {
+async function getImageSetMetadata(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
+  const { datastoreId, imageSetId, versionId } = versionedImageSet(request);
+  return new BinaryResponse(await handlers.getImageSetMetadata(datastoreId, imageSetId, versionId, context));
+}
+
+async function getImageFrame(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = imageSetPath(request, 'imageSetId');
-  v.string('imageFrameInformation.imageFrameId', request.json().imageFrameId, SHAPES.ImageFrameId, true);
+  let body: Record<string, unknown>;
+  try {
+    body = request.json();
+  } catch {
+    throw new BadRequestException('The request body could not be parsed');
+  }
+  const imageFrameId = v.string('imageFrameInformation.imageFrameId', body.imageFrameId, SHAPES.ImageFrameId, true);
   v.throwIfAny();
-  throw notYet('GetImageFrame', 4);
+  const accept = request.header('accept');
+  const content = await handlers.getImageFrame(request.labels.datastoreId as DatastoreId, request.labels.imageSetId as ImageSetId, imageFrameId!, context);
+  if (accept !== undefined && !acceptable(accept, content.contentType)) {
+    throw new NotAcceptableException(`The requested content type ${accept} is not supported; this frame is ${content.contentType}`);
+  }
+  return new BinaryResponse(content);
+}
+
+function versionedImageSet(request: BoundRequest) {
+  const v = imageSetPath(request, 'imageSetId');
+  const versionId = v.string('versionId', request.queryValue('version'), SHAPES.ImageSetExternalVersionId, false);
+  v.throwIfAny();
+  return { datastoreId: request.labels.datastoreId as DatastoreId, imageSetId: request.labels.imageSetId as ImageSetId, versionId };
+}
+
+/** The SDKs send no Accept header; hand-written clients may, and get 406 when the stored encoding differs. */
+function acceptable(accept: string, contentType: string): boolean {
+  return accept.split(',').some((range) => {
+    const type = range.split(';')[0]!.trim().toLowerCase();
+    return type === '*/*' || type === contentType || (type.endsWith('/*') && contentType.startsWith(type.slice(0, -1)));
+  });
 }
 
 async function listImageSetVersions(request: BoundRequest): Promise<object> {

@@ -1,0 +1,91 @@
+// The codec worker pool (piscina): transcodeFrame on worker threads, one per core by default, with a bounded
+// queue — transcode() waits for a free slot instead of letting a fast reader pile frames up in memory.
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { FrameTranscodeError, type TranscodeRequest, type TranscodeResult } from './frame-transcoder.js';
+import type { WorkerReply } from './frame-transcoder.worker.js';
+
+export interface CodecPoolOptions {
+  /** Worker threads; default os.availableParallelism(). */
+  readonly threads?: number;
+  /** Frames allowed to wait for a thread; transcode() awaits when they are all taken. Default 2 per thread. */
+  readonly maxQueue?: number;
+}
+
+export class CodecPool {
+  readonly #pool: Piscina<TranscodeRequest, WorkerReply>;
+  readonly #capacity: number;
+  readonly #waiting: (() => void)[] = [];
+  #inFlight = 0;
+  #isClosed = false;
+
+  constructor(options: CodecPoolOptions = {}) {
+    const threads = Math.max(1, options.threads ?? availableParallelism());
+    const maxQueue = Math.max(0, options.maxQueue ?? threads * 2);
+    this.#capacity = threads + maxQueue;
+    this.#pool = new Piscina({
+      filename: new URL('./frame-transcoder.worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: this.#capacity,
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Frames being transcoded or waiting for a thread (not counting callers blocked in transcode()). */
+  get pendingFrames(): number {
+    return this.#inFlight;
+  }
+
+  /** Callers blocked in transcode() because the queue is full. */
+  get waitingCallers(): number {
+    return this.#waiting.length;
+  }
+
+  async transcode(request: TranscodeRequest): Promise<TranscodeResult> {
+    if (this.#isClosed) throw new Error('CodecPool is closed');
+    await this.#acquire();
+    let reply: WorkerReply;
+    try {
+      reply = await this.#pool.run(detached(request));
+    } catch (error) {
+      // The worker died (e.g. out of memory); piscina replaces it. The frame is what failed.
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new FrameTranscodeError(`Codec worker failed: ${detail}`, { cause: error });
+    } finally {
+      this.#release();
+    }
+    if (!reply.ok) throw reply.isTranscodeError ? new FrameTranscodeError(reply.message) : new Error(reply.message);
+    return reply.result;
+  }
+
+  /** Finishes the frames already accepted, then stops the threads. */
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    await this.#pool.close();
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#inFlight < this.#capacity) {
+      this.#inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve)); // the slot is handed over in #release
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#inFlight--;
+  }
+}
+
+/**
+ * Structured cloning copies a view's whole ArrayBuffer; a frame cut from a larger read buffer is copied to its
+ * own buffer first, so only the frame crosses to the worker.
+ */
+function detached(request: TranscodeRequest): TranscodeRequest {
+  const { frame } = request;
+  if (frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength) return request;
+  return { ...request, frame: new Uint8Array(frame) }; // a copy (Buffer#slice would share memory)
+}

@@ -1,0 +1,126 @@
+// GetImageSet, GetImageSetMetadata and GetImageFrame: reads of stored versions and frames.
+import {
+  ResourceNotFoundException,
+  imageSetArn,
+  type DatastoreId,
+  type ImageSetId,
+  type ResourceScope,
+} from '../api/index.js';
+import type { SealedBlobStore } from '../blobs/index.js';
+import type { DataKey } from '../keys/index.js';
+import type { ImageSetRepository, ImageSetWorkflowStatus } from './image-set-repository.js';
+
+export interface ImageSetProperties {
+  readonly datastoreId: DatastoreId;
+  readonly imageSetId: ImageSetId;
+  readonly versionId: string;
+  readonly imageSetState: string;
+  readonly imageSetWorkflowStatus: ImageSetWorkflowStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly deletedAt?: Date;
+  readonly message?: string;
+  readonly imageSetArn: string;
+  readonly isPrimary: boolean;
+  readonly storageTier: string;
+  readonly lastAccessedAt?: Date;
+}
+
+export interface BinaryContent {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly contentEncoding?: string;
+}
+
+export interface DataKeyLookup {
+  keyFor(datastoreId: DatastoreId): Promise<{ readonly dataKey: DataKey } | undefined>;
+}
+
+/** Content-Type of GetImageFrame by stored transfer syntax (wire contract §6.4). */
+const FRAME_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '1.2.840.10008.1.2.1': 'application/octet-stream',
+  '1.2.840.10008.1.2.4.50': 'image/jpeg',
+  '1.2.840.10008.1.2.4.90': 'image/j2c', // JPEG 2000 lossless stores: undocumented, image/j2c as behavior.md §7.2 recommends
+  '1.2.840.10008.1.2.4.91': 'image/j2c',
+  '1.2.840.10008.1.2.4.202': 'image/jph',
+  '1.2.840.10008.1.2.4.203': 'image/jphc',
+  '1.2.840.10008.1.2.4.112': 'image/jxl',
+};
+
+export class ImageSetReader {
+  constructor(
+    private readonly repository: ImageSetRepository,
+    private readonly blobs: SealedBlobStore,
+    private readonly keys: DataKeyLookup,
+    private readonly scope: ResourceScope,
+  ) {}
+
+  async getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<ImageSetProperties> {
+    const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
+    if (imageSet === undefined) throw notFound(imageSetId);
+    const base = {
+      datastoreId,
+      imageSetId,
+      imageSetArn: imageSetArn(this.scope, datastoreId, imageSetId),
+      storageTier: imageSet.storageTier,
+      ...(imageSet.lastAccessedAtMs !== undefined ? { lastAccessedAt: new Date(imageSet.lastAccessedAtMs) } : {}),
+    };
+    if (versionId === undefined || Number(versionId) === imageSet.latestVersion) {
+      return {
+        ...base,
+        versionId: String(imageSet.latestVersion),
+        imageSetState: imageSet.state,
+        imageSetWorkflowStatus: imageSet.workflowStatus,
+        createdAt: new Date(imageSet.createdAtMs),
+        updatedAt: new Date(imageSet.updatedAtMs),
+        ...(imageSet.deletedAtMs !== undefined ? { deletedAt: new Date(imageSet.deletedAtMs) } : {}),
+        ...(imageSet.message !== undefined ? { message: imageSet.message } : {}),
+        isPrimary: imageSet.isPrimary,
+      };
+    }
+    const version = await this.repository.findVersion(datastoreId, imageSetId, Number(versionId));
+    if (version === undefined) throw new ResourceNotFoundException(`Version ${versionId} of image set ${imageSetId} does not exist`);
+    return {
+      ...base,
+      versionId: String(version.version),
+      imageSetState: 'ACTIVE', // an older version is a finished state of the image set
+      imageSetWorkflowStatus: version.workflowStatus,
+      createdAt: new Date(version.createdAtMs),
+      updatedAt: new Date(version.updatedAtMs),
+      isPrimary: version.isPrimary,
+    };
+  }
+
+  /** The stored gzip bytes as they are: no re-serialisation. */
+  async getImageSetMetadata(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<BinaryContent> {
+    const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
+    if (imageSet === undefined) throw notFound(imageSetId);
+    const version = await this.repository.findVersion(datastoreId, imageSetId, versionId === undefined ? imageSet.latestVersion : Number(versionId));
+    if (version === undefined) throw new ResourceNotFoundException(`Version ${versionId} of image set ${imageSetId} does not exist`);
+    const key = await this.dataKey(datastoreId);
+    return { body: await this.blobs.get(version.metadataBlobKey, key), contentType: 'application/json', contentEncoding: 'gzip' };
+  }
+
+  async getImageFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, imageFrameId: string): Promise<BinaryContent> {
+    const frame = await this.repository.findLatestFrame(datastoreId, imageSetId, imageFrameId);
+    if (frame === undefined) {
+      if ((await this.repository.findImageSet(datastoreId, imageSetId)) === undefined) throw notFound(imageSetId);
+      throw new ResourceNotFoundException(`Image frame ${imageFrameId} does not exist in image set ${imageSetId}`);
+    }
+    const key = await this.dataKey(datastoreId);
+    return {
+      body: await this.blobs.get(frame.blobKey, key),
+      contentType: FRAME_CONTENT_TYPES[frame.storedTransferSyntaxUID] ?? 'application/octet-stream',
+    };
+  }
+
+  private async dataKey(datastoreId: DatastoreId): Promise<DataKey> {
+    const found = await this.keys.keyFor(datastoreId);
+    if (found === undefined) throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
+    return found.dataKey;
+  }
+}
+
+function notFound(imageSetId: string): ResourceNotFoundException {
+  return new ResourceNotFoundException(`Image set ${imageSetId} does not exist`);
+}

@@ -1,0 +1,340 @@
+// Runs one import job: scan → parse/transcode/store each file → place → commit atomically → write reports → COMPLETED.
+import type { DatastoreId, ImageSetId, JobId, ResourceScope } from '../api/index.js';
+import { imageSetArn, newId } from '../api/index.js';
+import type { SealedBlobStore } from '../blobs/index.js';
+import { BucketAccessError, parseS3Uri, type BucketObject, type BucketStore } from '../buckets/index.js';
+import { buildEvent, type EventEnvelope } from '../events/index.js';
+import {
+  buildMetadataDocument,
+  dicomTagsSummary,
+  levelsEqual,
+  listFrameIds,
+  mergeInstances,
+  normalizedLevels,
+  type ImageSetDocuments,
+  type ImageSetMetadataDocument,
+  type ImageSetRepository,
+  type InstanceForDocument,
+} from '../image-sets/index.js';
+import type { DataKey } from '../keys/index.js';
+import { CustomerFileError, importFile, type FrameTranscoder, type ImportedInstance } from './file-importer.js';
+import type { ImportJobRecord } from './import-job-record.js';
+import { StaleImageSetError, type ImageSetChange, type ImportJobRepository, type StoredFrame } from './import-job-repository.js';
+import { renderReport, type FailedFile, type ImageSetSummaryEntry, type ImportedFile, type JobReport } from './job-report.js';
+import { placeInstances, type ExistingPrimary, type LevelsLike, type Target } from './placement.js';
+
+export interface ImportLimits {
+  readonly maxFilesPerJob: number;
+  readonly maxBytesPerJob: number;
+  readonly maxBytesPerFile: number;
+  readonly maxFoldersPerJob: number;
+}
+
+export interface DatastoreAccess {
+  /** The data store's data key and storage format, or undefined when it is gone. */
+  describe(datastoreId: DatastoreId): Promise<{ dataKey: DataKey; losslessStorageFormat: 'HTJ2K' | 'JPEG_2000_LOSSLESS' } | undefined>;
+}
+
+export interface ImportJobRunnerOptions {
+  readonly repository: ImportJobRepository;
+  readonly imageSets: ImageSetRepository;
+  readonly documents: ImageSetDocuments;
+  readonly blobs: SealedBlobStore;
+  readonly buckets: BucketStore;
+  readonly codec: FrameTranscoder;
+  readonly datastores: DatastoreAccess;
+  readonly scope: ResourceScope;
+  readonly limits: ImportLimits;
+  /** Files of one job processed at the same time. */
+  readonly filesInFlight: number;
+  readonly framesInFlight: number;
+  readonly now?: () => number;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** A job-level failure: the job ends FAILED with this message. */
+class JobFailure extends Error {}
+
+export class ImportJobRunner {
+  private readonly now: () => number;
+  /** Placement and commit of one data store run one job at a time, so two jobs never race for one primary. */
+  private readonly commitLocks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: ImportJobRunnerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async run(job: ImportJobRecord): Promise<void> {
+    const { repository } = this.options;
+    if (job.status === 'SUBMITTED') {
+      const started = await repository.transition(job.datastoreId, job.id, 'SUBMITTED', 'IN_PROGRESS', {}, this.jobEvent(job, 'IN_PROGRESS'));
+      if (!started) return;
+    }
+    const storedBlobKeys: string[] = [];
+    try {
+      // A job that committed before a restart only has its reports left to write.
+      const reportJson = job.reportJson ?? (await this.importAndCommit(job, storedBlobKeys));
+      await this.writeReports(job, JSON.parse(reportJson) as JobReport);
+      const endedAtMs = this.now();
+      await repository.transition(job.datastoreId, job.id, 'IN_PROGRESS', 'COMPLETED', { endedAtMs }, this.jobEvent(job, 'COMPLETED', endedAtMs));
+    } catch (error) {
+      if (!(error instanceof JobFailure)) this.options.onError?.(error, `import job ${job.id}`);
+      // Frames stored for image sets that never became visible are garbage now.
+      await Promise.all(storedBlobKeys.map((key) => this.options.blobs.delete(key).catch(() => undefined)));
+      const message = error instanceof JobFailure ? error.message : 'The import job failed because of an internal error';
+      const endedAtMs = this.now();
+      await repository.transition(job.datastoreId, job.id, 'IN_PROGRESS', 'FAILED', { endedAtMs, message }, this.jobEvent(job, 'FAILED', endedAtMs));
+    }
+  }
+
+  private async importAndCommit(job: ImportJobRecord, storedBlobKeys: string[]): Promise<string> {
+    const { buckets, limits } = this.options;
+    const input = parseS3Uri(job.inputS3Uri);
+    const output = parseS3Uri(job.outputS3Uri);
+    const datastore = await this.options.datastores.describe(job.datastoreId);
+    if (datastore === undefined) throw new JobFailure('The data store is no longer available');
+    try {
+      await buckets.checkBucket(input.bucket, job.inputOwnerAccountId);
+    } catch (error) {
+      throw new JobFailure(error instanceof BucketAccessError ? `Cannot read the input location: ${error.message}` : 'Cannot read the input location');
+    }
+    if (job.inputOwnerAccountId !== undefined && job.inputOwnerAccountId !== this.options.scope.accountId && isLocal(buckets)) {
+      throw new JobFailure(`The input bucket ${input.bucket} is not owned by account ${job.inputOwnerAccountId}`);
+    }
+    try {
+      await buckets.checkBucket(output.bucket);
+    } catch {
+      throw new JobFailure(`Cannot write to the output location: bucket ${output.bucket} cannot be accessed`);
+    }
+
+    const objects = await this.scan(input.bucket, input.prefix, limits);
+    const imported: { file: BucketObject; instance: ImportedInstance }[] = [];
+    const failed: FailedFile[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < objects.length) {
+        const object = objects[next++]!;
+        if (object.sizeBytes > limits.maxBytesPerFile) {
+          failed.push(customerFailure(object.key, `The file is larger than the per-file limit of ${limits.maxBytesPerFile} bytes`));
+          continue;
+        }
+        try {
+          const reader = await buckets.openObject(input.bucket, object.key);
+          try {
+            imported.push({ file: object, instance: await importFile(reader, { id: job.datastoreId, ...datastore }, { blobs: this.options.blobs, codec: this.options.codec, framesInFlight: this.options.framesInFlight }, storedBlobKeys) });
+          } finally {
+            await reader.close();
+          }
+        } catch (error) {
+          if (error instanceof CustomerFileError) failed.push(customerFailure(object.key, error.message));
+          else if (error instanceof BucketAccessError) failed.push({ inputFile: object.key, exceptionType: 'AccessDeniedException', message: error.message, isServerError: false });
+          else {
+            this.options.onError?.(error, `import job ${job.id}, file ${object.key}`);
+            failed.push({ inputFile: object.key, exceptionType: 'InternalServerException', message: 'An internal error occurred while importing this file', isServerError: true });
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.filesInFlight) }, worker));
+    // Deterministic placement and report order regardless of which worker finished first.
+    imported.sort((a, b) => compare(a.file.key, b.file.key));
+    failed.sort((a, b) => compare(a.inputFile, b.inputFile));
+
+    return this.withCommitLock(job.datastoreId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.placeAndCommit(job, datastore.dataKey, objects.length, imported, failed);
+        } catch (error) {
+          if (!(error instanceof StaleImageSetError) || attempt >= 3) throw error;
+        }
+      }
+    });
+  }
+
+  private async scan(bucket: string, prefix: string, limits: ImportLimits): Promise<BucketObject[]> {
+    const objects: BucketObject[] = [];
+    const folders = new Set<string>();
+    let totalBytes = 0;
+    try {
+      for await (const object of this.options.buckets.listObjects(bucket, prefix)) {
+        objects.push(object);
+        totalBytes += object.sizeBytes;
+        const slash = object.key.lastIndexOf('/');
+        if (slash > prefix.length) folders.add(object.key.slice(0, slash));
+        if (objects.length > limits.maxFilesPerJob) throw new JobFailure(`The input holds more than ${limits.maxFilesPerJob} files, the limit of one import job`);
+        if (totalBytes > limits.maxBytesPerJob) throw new JobFailure(`The input holds more than ${limits.maxBytesPerJob} bytes, the limit of one import job`);
+        if (folders.size > limits.maxFoldersPerJob) throw new JobFailure(`The input holds more than ${limits.maxFoldersPerJob} nested folders, the limit of one import job`);
+      }
+    } catch (error) {
+      if (error instanceof JobFailure) throw error;
+      throw new JobFailure('Cannot list the input location');
+    }
+    if (objects.length === 0) throw new JobFailure('The input location holds no files');
+    return objects;
+  }
+
+  private async placeAndCommit(
+    job: ImportJobRecord,
+    dataKey: DataKey,
+    scannedCount: number,
+    imported: readonly { file: BucketObject; instance: ImportedInstance }[],
+    failed: readonly FailedFile[],
+  ): Promise<string> {
+    const { imageSets, documents } = this.options;
+    const datastoreId = job.datastoreId;
+    const levels = imported.map(({ instance }) => normalizedLevels(instance.document.dataset) as LevelsLike);
+
+    // What is stored now, for every series and study the job touches.
+    const primaries = new Map<string, ExistingPrimary & { latestVersion: number }>();
+    const studyPrimaries = new Map<string, ExistingPrimary[]>();
+    for (const { instance } of imported) {
+      const key = `${instance.studyInstanceUID}|${instance.seriesInstanceUID}`;
+      if (!primaries.has(key)) {
+        const stored = await imageSets.findPrimary(datastoreId, instance.studyInstanceUID, instance.seriesInstanceUID);
+        if (stored !== undefined) primaries.set(key, { imageSetId: stored.id, studyInstanceUID: stored.studyInstanceUID, seriesInstanceUID: stored.seriesInstanceUID, levels: JSON.parse(stored.levelsJson) as LevelsLike, latestVersion: stored.latestVersion });
+      }
+      if (!studyPrimaries.has(instance.studyInstanceUID)) {
+        const rows = await imageSets.listStudyPrimaries(datastoreId, instance.studyInstanceUID);
+        studyPrimaries.set(instance.studyInstanceUID, rows.map((r) => ({ imageSetId: r.id, studyInstanceUID: r.studyInstanceUID, seriesInstanceUID: r.seriesInstanceUID, levels: JSON.parse(r.levelsJson) as LevelsLike })));
+      }
+    }
+    const targets = placeInstances(
+      imported.map(({ instance }, i) => ({ studyInstanceUID: instance.studyInstanceUID, seriesInstanceUID: instance.seriesInstanceUID, levels: levels[i]! })),
+      {
+        primaryOf: (study, series) => primaries.get(`${study}|${series}`),
+        studyPrimaries: (study) => studyPrimaries.get(study) ?? [],
+        levelsEqual,
+      },
+    );
+
+    // Group instances by target; within a target a later copy of a SOP instance replaces an earlier one.
+    const groups = new Map<string, { target: Target; members: number[] }>();
+    targets.forEach((target, i) => {
+      const key = target.kind === 'existing-primary' ? `existing|${target.imageSetId}` : `${target.kind}|${target.key}`;
+      const group = groups.get(key) ?? { target, members: [] };
+      group.members.push(i);
+      groups.set(key, group);
+    });
+
+    const atMs = this.now();
+    const changes: ImageSetChange[] = [];
+    const placed = new Map<number, { imageSetId: string; version: number; isPrimary: boolean }>();
+    const summary: ImageSetSummaryEntry[] = [];
+    for (const { target, members } of groups.values()) {
+      const instances = dedupeBySop(members.map((i) => imported[i]!.instance));
+      const forDocument: InstanceForDocument[] = instances.map((instance) => instance.document);
+      const isPrimary = target.kind !== 'non-primary';
+      let imageSetId: ImageSetId;
+      let previousVersion = 0;
+      let document: ImageSetMetadataDocument;
+      if (target.kind === 'existing-primary') {
+        const stored = [...primaries.values()].find((p) => p.imageSetId === target.imageSetId)!;
+        imageSetId = stored.imageSetId as ImageSetId;
+        previousVersion = stored.latestVersion;
+        const versionRecord = await imageSets.findVersion(datastoreId, imageSetId, previousVersion);
+        if (versionRecord === undefined) throw new StaleImageSetError(`Version ${previousVersion} of ${imageSetId} is missing`);
+        document = mergeInstances(await documents.read<ImageSetMetadataDocument>(versionRecord.metadataBlobKey, dataKey), forDocument);
+      } else {
+        imageSetId = newId<ImageSetId>();
+        document = buildMetadataDocument(datastoreId, imageSetId, forDocument);
+      }
+      const version = previousVersion + 1;
+      const metadataBlobKey = await documents.write(datastoreId, imageSetId, version, document, dataKey);
+      const first = instances[0]!;
+      const isNew = target.kind !== 'existing-primary';
+      changes.push({
+        imageSetId,
+        isNew,
+        previousVersion,
+        version,
+        isPrimary,
+        workflowStatus: 'IMPORTED',
+        studyInstanceUID: first.studyInstanceUID,
+        seriesInstanceUID: first.seriesInstanceUID,
+        levelsJson: JSON.stringify(normalizedLevels(first.document.dataset)),
+        dicomTagsJson: JSON.stringify(dicomTagsSummary(document)),
+        metadataBlobKey,
+        frameIds: listFrameIds(document),
+        newFrames: instances.flatMap((instance): StoredFrame[] => [...instance.storedFrames]),
+        event: this.imageSetEvent(datastoreId, imageSetId, isNew ? 'Image Set Created' : 'Image Set Updated', isPrimary, atMs),
+      });
+      for (const i of members) placed.set(i, { imageSetId, version, isPrimary });
+      summary.push({ imageSetId, imageSetVersion: version, isPrimary, numberOfMatchedSOPInstances: instances.length });
+    }
+
+    const importedFiles: ImportedFile[] = imported.map(({ file, instance }, i) => ({
+      inputFile: file.key,
+      ...placed.get(i)!,
+      imageSetVersion: placed.get(i)!.version,
+      warnings: instance.warnings,
+    }));
+    const report: JobReport = { numberOfScannedFiles: scannedCount, imported: importedFiles, failed, imageSetsSummary: summary };
+    const reportJson = JSON.stringify(report);
+    await this.options.repository.commit({ datastoreId, jobId: job.id as JobId, changes, reportJson, atMs });
+    return reportJson;
+  }
+
+  private async writeReports(job: ImportJobRecord, report: JobReport): Promise<void> {
+    const output = parseS3Uri(job.outputS3Uri);
+    const files = renderReport(report, { jobId: job.id, datastoreId: job.datastoreId, inputS3Uri: job.inputS3Uri, outputS3Uri: job.outputS3Uri });
+    // The manifest goes last: a reader that finds it finds the ndjson files too.
+    for (const name of ['SUCCESS/success.ndjson', 'FAILURE/failure.ndjson', 'WARNING/warning.ndjson', 'job-output-manifest.json'] as const) {
+      try {
+        await this.options.buckets.putObject(output.bucket, `${output.prefix}${name}`, Buffer.from(files[name], 'utf8'), name.endsWith('.json') ? 'application/json' : 'application/x-ndjson');
+      } catch {
+        throw new JobFailure(`Cannot write the job output to bucket ${output.bucket}`);
+      }
+    }
+  }
+
+  private async withCommitLock<T>(datastoreId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.commitLocks.get(datastoreId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.commitLocks.set(datastoreId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.commitLocks.get(datastoreId) === settled) this.commitLocks.delete(datastoreId);
+    }
+  }
+
+  jobEvent(job: ImportJobRecord, status: 'SUBMITTED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED', atMs = this.now()): EventEnvelope {
+    const detailType = ({ SUBMITTED: 'Import Job Submitted', IN_PROGRESS: 'Import Job In Progress', COMPLETED: 'Import Job Completed', FAILED: 'Import Job Failed' } as const)[status];
+    return buildEvent(
+      { accountId: this.options.scope.accountId, region: this.options.scope.region },
+      detailType,
+      [],
+      { datastoreId: job.datastoreId, jobName: job.name, jobId: job.id, jobStatus: status, inputS3Uri: job.inputS3Uri, outputS3Uri: job.outputS3Uri },
+      new Date(atMs),
+    );
+  }
+
+  private imageSetEvent(datastoreId: string, imageSetId: string, detailType: 'Image Set Created' | 'Image Set Updated', isPrimary: boolean, atMs: number): EventEnvelope {
+    return buildEvent(
+      { accountId: this.options.scope.accountId, region: this.options.scope.region },
+      detailType,
+      [imageSetArn(this.options.scope, datastoreId, imageSetId)],
+      { datastoreId, imageSetId, imageSetState: 'ACTIVE', imageSetWorkflowStatus: 'IMPORTED', isPrimary },
+      new Date(atMs),
+    );
+  }
+}
+
+function customerFailure(inputFile: string, message: string): FailedFile {
+  return { inputFile, exceptionType: 'ValidationException', message, isServerError: false };
+}
+
+function dedupeBySop(instances: readonly ImportedInstance[]): ImportedInstance[] {
+  const bySop = new Map<string, ImportedInstance>();
+  for (const instance of instances) bySop.set(instance.sopInstanceUID, instance);
+  return [...bySop.values()];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isLocal(buckets: BucketStore): boolean {
+  return buckets.constructor.name === 'LocalBucketStore';
+}
