@@ -66,8 +66,15 @@ module.exports = {
     {
       name: 'no-test-code-in-production',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '\\.contract\\.ts$'] },
-      to: { path: ['\\.test\\.ts$', '\\.contract\\.ts$', '^test/', 'node_modules/@aws-sdk/client-medical-imaging', 'node_modules/@smithy/'] },
+      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '\\.contract\\.ts$', '\\.fixture\\.ts$', '\\.test-support\\.ts$'] },
+      to: { path: ['\\.test\\.ts$', '\\.contract\\.ts$', '\\.fixture\\.ts$', '^test/', 'node_modules/@smithy/'] },
+    },
+    {
+      name: 'aws-sdk-only-in-the-cli',
+      comment: 'the server never calls its own API through the SDK; the CLI is a client like any other',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/cli/', '\\.test\\.ts$', '\\.contract\\.ts$'] },
+      to: { path: 'node_modules/@aws-sdk/client-medical-imaging' },
     },
   ],
   options: {

@@ -3,9 +3,13 @@
 import { buildApp } from './app.js';
 import { CREDENTIALS_PROFILE } from './auth/credentials-file.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { readCredentialsFile, runImportCommand } from './cli/import-command.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const USAGE = `Usage: tessera serve [--host H] [--port P] [--data-dir DIR] [--region R] [...]
-Every flag has an environment twin: --data-dir ↔ TESSERA_DATA_DIR. See README.md.`;
+       tessera import <dir-or-file...> --datastore <id> [--endpoint URL] [--data-dir DIR]
+Every serve flag has an environment twin: --data-dir ↔ TESSERA_DATA_DIR. See README.md.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -13,6 +17,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (command === 'import') return importCommand(rest);
   if (command !== 'serve') {
     process.stderr.write(`tessera: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -55,6 +60,41 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`Tessera stopping (${stopSignal})\n`);
   await app.close();
   return 0;
+}
+
+async function importCommand(argv: readonly string[]): Promise<number> {
+  const paths: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--')) flags.set(arg.slice(2), argv[++i] ?? '');
+    else paths.push(arg);
+  }
+  const datastoreId = flags.get('datastore');
+  if (paths.length === 0 || datastoreId === undefined) {
+    process.stderr.write(`tessera import: give files or folders and --datastore <id>\n${USAGE}\n`);
+    return 2;
+  }
+  const dataDir = flags.get('data-dir') ?? process.env.TESSERA_DATA_DIR ?? './data';
+  const credentials =
+    process.env.AWS_ACCESS_KEY_ID !== undefined && process.env.AWS_SECRET_ACCESS_KEY !== undefined
+      ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
+      : await readCredentialsFile(join(dataDir, 'credentials'));
+  if (credentials === undefined) {
+    process.stderr.write('tessera import: no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or keep <data>/credentials\n');
+    return 2;
+  }
+  const accountId = (await readFile(join(dataDir, 'account-id'), 'utf8').catch(() => process.env.TESSERA_ACCOUNT_ID ?? '000000000000')).trim();
+  return runImportCommand({
+    paths,
+    datastoreId,
+    dataDir,
+    endpoint: flags.get('endpoint') ?? process.env.AWS_ENDPOINT_URL_MEDICAL_IMAGING ?? `http://127.0.0.1:${process.env.TESSERA_PORT ?? '8080'}`,
+    region: process.env.AWS_REGION ?? process.env.TESSERA_REGION ?? 'us-east-1',
+    accountId,
+    credentials,
+    out: process.stdout,
+  });
 }
 
 main(process.argv.slice(2)).then(

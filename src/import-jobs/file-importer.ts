@@ -60,7 +60,8 @@ export async function importFile(
     if (treatment === 'unsupported') throw new CustomerFileError(`Transfer syntax ${instance.transferSyntaxUID} is not supported for pixel data`);
     const pixel = pixelDescription(instance.dataset);
     const count = instance.pixelData.frames.length;
-    const results: TranscodeResult[] = new Array(count);
+    // Only what the document needs is kept per frame; the codestream is dropped once stored (memory stays flat).
+    const results: Omit<TranscodeResult, 'data'>[] = new Array(count);
     // A sliding window of frames: read → transcode (worker pool) → store, at most framesInFlight at a time.
     let next = 0;
     const worker = async () => {
@@ -80,7 +81,8 @@ export async function importFile(
         } catch (error) {
           throw asCustomerError(error, `Frame ${index + 1} of ${count}: `);
         }
-        results[index] = result;
+        const { data: _stored, ...kept } = result;
+        results[index] = kept;
         const id = newId<string>();
         const blobKey = frameBlobKey(datastore.id, id);
         await options.blobs.put(blobKey, datastore.dataKey, Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength));
