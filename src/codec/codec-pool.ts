@@ -10,11 +10,14 @@ export interface CodecPoolOptions {
   readonly threads?: number;
   /** Frames allowed to wait for a thread; transcode() awaits when they are all taken. Default 2 per thread. */
   readonly maxQueue?: number;
+  /** A frame still running after this long fails and its worker is replaced (a codec stuck on bad data). Default 5 min. */
+  readonly frameTimeoutMs?: number;
 }
 
 export class CodecPool {
   readonly #pool: Piscina<TranscodeRequest, WorkerReply>;
   readonly #capacity: number;
+  readonly #frameTimeoutMs: number;
   readonly #waiting: (() => void)[] = [];
   #inFlight = 0;
   #isClosed = false;
@@ -23,6 +26,7 @@ export class CodecPool {
     const threads = Math.max(1, options.threads ?? availableParallelism());
     const maxQueue = Math.max(0, options.maxQueue ?? threads * 2);
     this.#capacity = threads + maxQueue;
+    this.#frameTimeoutMs = options.frameTimeoutMs ?? 300_000;
     this.#pool = new Piscina({
       filename: new URL('./frame-transcoder.worker.js', import.meta.url).href,
       minThreads: threads,
@@ -47,9 +51,10 @@ export class CodecPool {
     await this.#acquire();
     let reply: WorkerReply;
     try {
-      reply = await this.#pool.run(detached(request));
+      // The timer starts when the frame is accepted: queue time counts, which is fine for a limit meant to catch hangs.
+      reply = await this.#pool.run(detached(request), { signal: AbortSignal.timeout(this.#frameTimeoutMs) });
     } catch (error) {
-      // The worker died (e.g. out of memory); piscina replaces it. The frame is what failed.
+      // The worker died (e.g. out of memory) or the frame timed out; piscina replaces the worker. The frame failed.
       const detail = error instanceof Error ? error.message : String(error);
       throw new FrameTranscodeError(`Codec worker failed: ${detail}`, { cause: error });
     } finally {

@@ -22,6 +22,14 @@ export interface SourceFrame {
 /** The lossy HTJ2K syntax is decoded with OpenJPEG, the corpus' reference decoder; OpenJPH differs on ICT. */
 const LOSSY_HTJ2K = '1.2.840.10008.1.2.4.203';
 
+/**
+ * HTJ2K sources: OpenJPH (fast) for one component; OpenJPEG for lossy and colour codestreams, because the OpenJPH
+ * JS binding misplaces decoded lines of multi-component images without RCT or wider than 8 bits.
+ */
+function decodeHtj2kSource(uid: string, frame: Uint8Array, pixel: PixelDescription): Promise<DecodedImage> {
+  return uid === LOSSY_HTJ2K || pixel.samplesPerPixel > 1 ? decodeJpeg2000(frame) : decodeHtj2k(frame);
+}
+
 export async function decodeSourceFrame(source: SourceFrame): Promise<RawSamples> {
   const { pixel, frame } = source;
   const uid = source.transferSyntaxUID.trim();
@@ -42,7 +50,7 @@ export async function decodeSourceFrame(source: SourceFrame): Promise<RawSamples
     case 'jpeg-2000':
       return fromJpeg2000(await decodeJpeg2000(frame), pixel);
     case 'htj2k':
-      return fromJpeg2000(uid === LOSSY_HTJ2K ? await decodeJpeg2000(frame) : await decodeHtj2k(frame), pixel);
+      return fromJpeg2000(await decodeHtj2kSource(uid, frame, pixel), pixel);
     case 'none':
       throw new FrameTranscodeError(`No decoder for transfer syntax ${uid} (${transferSyntaxName(uid) ?? 'unknown'})`);
   }

@@ -1,6 +1,6 @@
 // One frame through import: decode the source, encode lossless HTJ2K (or JPEG 2000), decode again and insist on
 // bit-exactness, checksum each resolution level (behavior.md §7–§9). Pure and thread-agnostic: runs in a worker.
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { CanonicalFrame } from './decoded-frame.js';
 import { decodeToCanonical, type SourceFrame } from './frame-decoder.js';
 import { FrameTranscodeError } from './frame-transcode-error.js';
@@ -56,6 +56,8 @@ export async function transcodeFrame(request: TranscodeRequest): Promise<Transco
   const treatment = importTreatmentOf(uid);
   if (treatment === 'unsupported') throw new FrameTranscodeError(`Unsupported transfer syntax ${uid}`);
   try {
+    // Video and JPEG XL are stored untouched whatever their pixel attributes say: nothing here reads them.
+    if (treatment === 'keep' && frameDecodingOf(uid) === 'none') return keptUndecoded(request, uid);
     assertValidPixelDescription(request.pixel);
     if (treatment === 'keep') return await keepFrame(request);
     if (request.pixel.bitsAllocated === 1 && isNativeSyntax(uid)) return await keepBinarySegmentation(request);
@@ -96,21 +98,22 @@ async function transcode(request: TranscodeRequest): Promise<TranscodeResult> {
 
 /** Lossy originals stay as they are (behavior.md §7.1); we still decode them, for checksums and min/max. */
 async function keepFrame(request: TranscodeRequest): Promise<TranscodeResult> {
-  const uid = request.transferSyntaxUID.trim();
+  const canonical = await decodeToCanonical(request); // a frame that does not decode is rejected, not kept
   const data = new Uint8Array(request.frame); // a copy: Buffer#slice would share the caller's memory
-  if (frameDecodingOf(uid) === 'none') {
-    return {
-      storedTransferSyntaxUID: uid,
-      data,
-      checksums: [],
-      minPixelValue: undefined,
-      maxPixelValue: undefined,
-      decodedPhotometricInterpretation: request.pixel.photometricInterpretation,
-      frameSizeInBytes: data.length,
-    };
-  }
-  const canonical = await decodeToCanonical(request);
-  return result(uid, data, [fullResolution(request.pixel, canonical)], canonical);
+  return result(request.transferSyntaxUID.trim(), data, [fullResolution(request.pixel, canonical)], canonical);
+}
+
+function keptUndecoded(request: TranscodeRequest, uid: string): TranscodeResult {
+  const data = new Uint8Array(request.frame);
+  return {
+    storedTransferSyntaxUID: uid,
+    data,
+    checksums: [],
+    minPixelValue: undefined,
+    maxPixelValue: undefined,
+    decodedPhotometricInterpretation: request.pixel.photometricInterpretation,
+    frameSizeInBytes: data.length,
+  };
 }
 
 /** Binary segmentation keeps its native encoding (behavior.md §7.1), re-packed to start at bit 0. */
