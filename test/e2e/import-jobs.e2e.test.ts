@@ -181,9 +181,9 @@ describe('DICOM import jobs (local buckets)', () => {
           assert.equal(frame.contentType, 'image/jph');
           const bytes = await frame.imageFrameBlob!.transformToByteArray();
           assert.deepEqual([bytes[0], bytes[1], bytes[2], bytes[3]], [0xff, 0x4f, 0xff, 0x51], 'a raw HTJ2K codestream');
-          // OpenJPH's WASM binding mis-decodes 16-bit multi-component images (src/codec/htj2k-codec.ts); those frames are
-          // checked with native decoders in the codec tests instead.
-          if ((file.samples_per_pixel ?? 1) > 1 && (file.bits_allocated ?? 8) > 8) continue;
+          // OpenJPH's WASM binding mis-decodes multi-component images stored without the colour transform (16-bit colour,
+          // YBR; see src/codec/README.md); those frames are checked with native decoders in the codec tests instead.
+          if ((file.samples_per_pixel ?? 1) > 1 && ((file.bits_allocated ?? 8) > 8 || file.photometric_interpretation !== 'RGB')) continue;
           const decoded = await crc32OfHtj2k(bytes);
           assert.equal(decoded.crc32, truth.crc32, `${file.path} frame ${i}: decoded CRC32`);
           assert.deepEqual([decoded.width, decoded.height], [file.columns, file.rows]);

@@ -30,6 +30,7 @@ export interface CorpusFile {
   readonly pixel_representation: number | null;
   readonly bits_allocated: number | null;
   readonly samples_per_pixel: number | null;
+  readonly photometric_interpretation: string | null;
   readonly frames: readonly CorpusFrame[];
   readonly description: string;
 }
