@@ -1,8 +1,10 @@
 // Runs benchmarks and prints their figures. `npm run bench` (all) or `npm run bench -- import [folder] [copies]`.
 import { benchControlPlane } from './control-plane.bench.js';
 import { benchImport } from './import.bench.js';
+import { benchReadPath } from './read-path.bench.js';
 
 const [which, ...rest] = process.argv.slice(2);
 console.log(`Tessera benchmarks — node ${process.version}, ${new Date().toISOString()}`);
 if (which === undefined || which === 'control-plane') await benchControlPlane();
 if (which === undefined || which === 'import') await benchImport(rest[0], rest[1] !== undefined ? Number(rest[1]) : undefined);
+if (which === undefined || which === 'read-path') await benchReadPath();

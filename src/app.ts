@@ -1,6 +1,6 @@
 // Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
 import { createHmac } from 'node:crypto';
-import { PageTokens, type ResourceScope } from './api/index.js';
+import { PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
 import { formatSharedCredentials } from './auth/credentials-file.js';
@@ -19,7 +19,7 @@ import type { BucketStore } from './buckets/index.js';
 import { LocalBucketStore } from './buckets/local/local-bucket-store.js';
 import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
 import { CodecPool } from './codec/index.js';
-import { ImageSetDocuments, ImageSetReader } from './image-sets/index.js';
+import { ImageSetDocuments, ImageSetReader, ImageSetSearch } from './image-sets/index.js';
 import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
 
 export interface App {
@@ -79,7 +79,8 @@ export async function buildApp(config: Config): Promise<App> {
       framesInFlight: Math.max(2, config.imports.codecThreads * 2),
       onError,
     });
-    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope);
+    const search = new ImageSetSearch(db.imageSets, pageTokens);
+    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope, pageTokens);
     const importJobs = new ImportJobService({
       repository: db.importJobs,
       runner,
@@ -106,6 +107,12 @@ export async function buildApp(config: Config): Promise<App> {
       getImageSet: (datastoreId, imageSetId, versionId) => reader.getImageSet(datastoreId, imageSetId, versionId),
       getImageSetMetadata: (datastoreId, imageSetId, versionId) => reader.getImageSetMetadata(datastoreId, imageSetId, versionId),
       getImageFrame: (datastoreId, imageSetId, frameId) => reader.getImageFrame(datastoreId, imageSetId, frameId),
+      searchImageSets: async (datastoreId, criteria, nextToken, maxResults) => {
+        const datastore = await datastores.find(datastoreId);
+        if (datastore === undefined || datastore.status === 'DELETED') throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
+        return search.search(datastoreId, criteria, nextToken, maxResults);
+      },
+      listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
     };
 
     const http = createHttpServer({

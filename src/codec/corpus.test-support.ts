@@ -2,10 +2,12 @@
 // Pixel Data element and cuts it into frames, so codec tests do not depend on the production reader.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import type { PixelDescription } from './pixel-description.js';
 
-export const CORPUS_DIR = process.env.TESSERA_CORPUS_DIR ?? '/work/shared/dicom-corpus';
+// The corpus lives beside the repository (../shared/dicom-corpus), in development and in CI.
+export const CORPUS_DIR = process.env.TESSERA_CORPUS_DIR ?? fileURLToPath(new URL('../../../../shared/dicom-corpus', import.meta.url));
 
 export interface ManifestFrame {
   readonly index: number;

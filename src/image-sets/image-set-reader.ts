@@ -4,6 +4,7 @@ import {
   imageSetArn,
   type DatastoreId,
   type ImageSetId,
+  type PageTokens,
   type ResourceScope,
 } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
@@ -47,13 +48,61 @@ const FRAME_CONTENT_TYPES: Readonly<Record<string, string>> = {
   '1.2.840.10008.1.2.4.112': 'image/jxl',
 };
 
+/** ImageSetProperties of ListImageSetVersions; note the wire quirk `ImageSetWorkflowStatus` (wire contract §4.12). */
+export interface ImageSetVersionProperties {
+  readonly imageSetId: ImageSetId;
+  readonly versionId: string;
+  readonly imageSetState: string;
+  readonly ImageSetWorkflowStatus: ImageSetWorkflowStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly deletedAt?: Date;
+  readonly message?: string;
+  readonly isPrimary: boolean;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
 export class ImageSetReader {
   constructor(
     private readonly repository: ImageSetRepository,
     private readonly blobs: SealedBlobStore,
     private readonly keys: DataKeyLookup,
     private readonly scope: ResourceScope,
+    private readonly pageTokens: PageTokens,
   ) {}
+
+  async listImageSetVersions(
+    datastoreId: DatastoreId,
+    imageSetId: ImageSetId,
+    nextToken: string | undefined,
+    maxResults: number | undefined,
+  ): Promise<{ imageSetPropertiesList: ImageSetVersionProperties[]; nextToken?: string }> {
+    const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
+    if (imageSet === undefined) throw notFound(imageSetId);
+    const scope = `ListImageSetVersions|${datastoreId}|${imageSetId}`;
+    const before = nextToken === undefined ? undefined : this.pageTokens.decode<{ version: number }>(scope, nextToken).version;
+    const limit = maxResults ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.repository.listVersions(datastoreId, imageSetId, before, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      imageSetPropertiesList: page.map((version) => {
+        const isLatest = version.version === imageSet.latestVersion;
+        return {
+          imageSetId,
+          versionId: String(version.version),
+          // The latest version carries the image set's current state (LOCKED while a change runs).
+          imageSetState: isLatest ? imageSet.state : 'ACTIVE',
+          ImageSetWorkflowStatus: isLatest ? imageSet.workflowStatus : version.workflowStatus,
+          createdAt: new Date(version.createdAtMs),
+          updatedAt: new Date(isLatest ? imageSet.updatedAtMs : version.updatedAtMs),
+          ...(isLatest && imageSet.message !== undefined ? { message: imageSet.message } : {}),
+          isPrimary: version.isPrimary,
+        };
+      }),
+      ...(rows.length > limit ? { nextToken: this.pageTokens.encode(scope, { version: page.at(-1)!.version }) } : {}),
+    };
+  }
 
   async getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<ImageSetProperties> {
     const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);

@@ -1,5 +1,6 @@
 // The ImageSetRepository port: image sets, their versions and frames as the index stores them.
 import type { DatastoreId, ImageSetId, ImageSetState } from '../api/index.js';
+import type { ImageSetQuery, ImageSetSearchRow } from './image-set-query.js';
 
 export type ImageSetWorkflowStatus =
   | 'CREATED' | 'COPIED' | 'COPYING' | 'COPYING_WITH_READ_ONLY_ACCESS' | 'COPY_FAILED'
@@ -50,6 +51,11 @@ export interface ImageSetRepository {
   /** The primary image sets of a study (its series), for study-level consistency. */
   listStudyPrimaries(datastoreId: DatastoreId, studyInstanceUID: string): Promise<ImageSetRecord[]>;
   findVersion(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number): Promise<ImageSetVersionRecord | undefined>;
+  /** Versions newest first, below `beforeVersion` when given. */
+  listVersions(datastoreId: DatastoreId, imageSetId: ImageSetId, beforeVersion: number | undefined, limit: number): Promise<ImageSetVersionRecord[]>;
+  searchImageSets(query: ImageSetQuery): Promise<ImageSetSearchRow[]>;
+  /** Series and instance counts over the primary image sets of each study. */
+  studyCounts(datastoreId: DatastoreId, studyInstanceUIDs: readonly string[]): Promise<Map<string, { series: number; instances: number }>>;
   /** A frame of the image set's latest version. */
   findLatestFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, frameId: string): Promise<StoredFrameRecord | undefined>;
 }

@@ -6,3 +6,5 @@ export * from './metadata-document.js';
 export * from './metadata-levels.js';
 export * from './dicom-tags-summary.js';
 export * from './element-constraints.js';
+export * from './image-set-search.js';
+export * from './image-set-query.js';

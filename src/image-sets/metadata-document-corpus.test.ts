@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DicomJsonDataset } from '../dicom/dicom-json.js';
 import { checkElementConstraints } from './element-constraints.js';
 import { dicomTagsSummary } from './dicom-tags-summary.js';
 import { buildMetadataDocument, countInstances, listFrameIds, mergeInstances, type InstanceForDocument } from './metadata-document.js';
 import { levelsEqual, levelsOfDocument, normalizedLevels } from './metadata-levels.js';
 
-const CORPUS = '/work/shared/dicom-corpus';
+const CORPUS = fileURLToPath(new URL('../../../../shared/dicom-corpus', import.meta.url));
 
 interface ManifestFile {
   readonly path: string;

@@ -31,6 +31,14 @@ export interface ImageSetChange {
   readonly seriesInstanceUID: string;
   readonly levelsJson: string;
   readonly dicomTagsJson: string;
+  /** Search index fields of the new version. */
+  readonly search: {
+    readonly patientId: string | undefined;
+    readonly accessionNumber: string | undefined;
+    readonly studyId: string | undefined;
+    readonly studyDateTime: string;
+    readonly instanceCount: number;
+  };
   readonly metadataBlobKey: string;
   /** Every frame of the new version (the latest-version frame list is replaced). */
   readonly frameIds: readonly string[];

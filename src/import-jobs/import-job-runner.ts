@@ -6,7 +6,9 @@ import { BucketAccessError, parseS3Uri, type BucketObject, type BucketStore } fr
 import { buildEvent, type EventEnvelope } from '../events/index.js';
 import {
   buildMetadataDocument,
+  countInstances,
   dicomTagsSummary,
+  storedStudyDateTimeKey,
   levelsEqual,
   listFrameIds,
   mergeInstances,
@@ -242,6 +244,7 @@ export class ImportJobRunner {
       const metadataBlobKey = await documents.write(datastoreId, imageSetId, version, document, dataKey);
       const first = instances[0]!;
       const isNew = target.kind !== 'existing-primary';
+      const tags = dicomTagsSummary(document);
       changes.push({
         imageSetId,
         isNew,
@@ -252,7 +255,14 @@ export class ImportJobRunner {
         studyInstanceUID: first.studyInstanceUID,
         seriesInstanceUID: first.seriesInstanceUID,
         levelsJson: JSON.stringify(normalizedLevels(first.document.dataset)),
-        dicomTagsJson: JSON.stringify(dicomTagsSummary(document)),
+        dicomTagsJson: JSON.stringify(tags),
+        search: {
+          patientId: tags.DICOMPatientId,
+          accessionNumber: tags.DICOMAccessionNumber,
+          studyId: tags.DICOMStudyId,
+          studyDateTime: storedStudyDateTimeKey(tags.DICOMStudyDate, tags.DICOMStudyTime),
+          instanceCount: countInstances(document),
+        },
         metadataBlobKey,
         frameIds: listFrameIds(document),
         newFrames: instances.flatMap((instance): StoredFrame[] => [...instance.storedFrames]),

@@ -14,6 +14,7 @@ import {
   GetImageSetCommand,
   GetImageSetMetadataCommand,
   ListDICOMImportJobsCommand,
+  ListImageSetVersionsCommand,
   ResourceNotFoundException,
   StartDICOMImportJobCommand,
   ValidationException,
@@ -231,6 +232,18 @@ describe('DICOM import jobs (local buckets)', () => {
     assert.equal(bumped.versionId, '2');
     const old = await client.send(new GetImageSetCommand({ datastoreId, imageSetId: primaryLine.importResponse.imageSetId, versionId: '1' }));
     assert.equal(old.versionId, '1');
+    const versions = await client.send(new ListImageSetVersionsCommand({ datastoreId, imageSetId: primaryLine.importResponse.imageSetId }));
+    assert.deepEqual(versions.imageSetPropertiesList!.map((v) => [v.versionId, v.ImageSetWorkflowStatus, v.imageSetState, v.isPrimary]), [
+      ['2', 'IMPORTED', 'ACTIVE', true],
+      ['1', 'IMPORTED', 'ACTIVE', true],
+    ]);
+    const firstPage = await client.send(new ListImageSetVersionsCommand({ datastoreId, imageSetId: primaryLine.importResponse.imageSetId, maxResults: 1 }));
+    assert.equal(firstPage.imageSetPropertiesList!.length, 1);
+    const secondPage = await client.send(
+      new ListImageSetVersionsCommand({ datastoreId, imageSetId: primaryLine.importResponse.imageSetId, maxResults: 1, nextToken: firstPage.nextToken }),
+    );
+    assert.deepEqual(secondPage.imageSetPropertiesList!.map((v) => v.versionId), ['1']);
+    assert.equal(secondPage.nextToken, undefined);
     const oldMetadata = await client.send(new GetImageSetMetadataCommand({ datastoreId, imageSetId: primaryLine.importResponse.imageSetId, versionId: '1' }));
     assert.ok((await oldMetadata.imageSetMetadataBlob!.transformToByteArray()).length > 0);
   });

@@ -21,6 +21,7 @@ export interface CorpusFile {
   readonly study_instance_uid: string | null;
   readonly series_instance_uid: string | null;
   readonly patient_name: string | null;
+  readonly patient_id: string | null;
   readonly rows: number | null;
   readonly columns: number | null;
   readonly number_of_frames: number | null;

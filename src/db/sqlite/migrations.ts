@@ -137,4 +137,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX import_jobs_by_status ON import_jobs (datastore_id, status, submitted_at_ms, id);
   CREATE INDEX import_jobs_unfinished ON import_jobs (status) WHERE status IN ('SUBMITTED', 'IN_PROGRESS');
   `,
+  // 3: SearchImageSets fields and indexes; instance counts for the study-level DICOMTags counters.
+  `
+  ALTER TABLE image_sets ADD COLUMN patient_id TEXT;
+  ALTER TABLE image_sets ADD COLUMN accession_number TEXT;
+  ALTER TABLE image_sets ADD COLUMN study_id TEXT;
+  -- 'YYYYMMDDHHMMSS.ffffff' so text order is time order; '~' (after every digit) when there is no StudyDate.
+  ALTER TABLE image_sets ADD COLUMN study_date_time TEXT NOT NULL DEFAULT '~';
+  ALTER TABLE image_sets ADD COLUMN instance_count INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX image_sets_search_updated ON image_sets (datastore_id, updated_at_ms, id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_created ON image_sets (datastore_id, created_at_ms, id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_study_date ON image_sets (datastore_id, study_date_time, id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_primary ON image_sets (datastore_id, is_primary, updated_at_ms, id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_patient ON image_sets (datastore_id, patient_id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_accession ON image_sets (datastore_id, accession_number) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_study_id ON image_sets (datastore_id, study_id) WHERE state <> 'DELETED';
+  CREATE INDEX image_sets_search_series ON image_sets (datastore_id, series_instance_uid) WHERE state <> 'DELETED';
+  `,
 ];

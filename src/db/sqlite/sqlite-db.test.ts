@@ -62,7 +62,7 @@ test('migrations run once, survive reopening, and a newer schema is refused', as
   db.close();
   SqliteDb.open(path).close();
   const raw = new Database(path);
-  assert.equal(raw.pragma('user_version', { simple: true }), 2);
+  assert.equal(raw.pragma('user_version', { simple: true }), 3);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   raw.pragma('user_version = 99');
   raw.close();
@@ -79,5 +79,28 @@ test('queries on data stores and tags use indexes, not scans', async () => {
   assert.match(plan("SELECT tag_key FROM tags WHERE resource_key = 'x'"), /USING PRIMARY KEY/);
   assert.match(plan("DELETE FROM tags WHERE resource_key > 'x/' AND resource_key < 'x0'"), /USING PRIMARY KEY/);
   raw.close();
+  await cleanup();
+});
+
+test('every SearchImageSets shape is served by an index (no scan of all image sets)', async () => {
+  const { db, cleanup } = await tempDb();
+  const repository = db.imageSets as unknown as import('./sqlite-image-set-repository.js').SqliteImageSetRepository;
+  const base = { datastoreId: 'd'.repeat(32) as never, after: undefined, limit: 51 };
+  const plans: [string, string][] = [
+    [repository.explainSearch({ ...base, equals: [], range: undefined, sort: { field: 'updatedAt', order: 'DESC' } }), 'image_sets_search_updated'],
+    [repository.explainSearch({ ...base, equals: [], range: { field: 'createdAt', low: 1, high: 2 }, sort: { field: 'createdAt', order: 'ASC' } }), 'image_sets_search_created'],
+    [repository.explainSearch({ ...base, equals: [], range: { field: 'DICOMStudyDateAndTime', low: '1', high: '2' }, sort: { field: 'DICOMStudyDateAndTime', order: 'DESC' } }), 'image_sets_search_study_date'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'DICOMPatientId', value: 'p' }], range: undefined, sort: { field: 'updatedAt', order: 'DESC' } }), 'image_sets_search_patient'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'DICOMSeriesInstanceUID', value: '1.2' }], range: { field: 'updatedAt', low: 1, high: 2 }, sort: { field: 'updatedAt', order: 'ASC' } }), 'image_sets_search_series'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'isPrimary', value: false }], range: undefined, sort: { field: 'updatedAt', order: 'DESC' } }), 'image_sets_search_primary'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'DICOMAccessionNumber', value: 'a' }], range: undefined, sort: { field: 'updatedAt', order: 'DESC' } }), 'image_sets_search_accession'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'DICOMStudyId', value: 's' }], range: undefined, sort: { field: 'updatedAt', order: 'DESC' } }), 'image_sets_search_study_id'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'DICOMStudyInstanceUID', value: '1.2' }, { field: 'isPrimary', value: true }], range: undefined, sort: { field: 'createdAt', order: 'ASC' } }), 'image_sets_by_study'],
+    [repository.explainSearch({ ...base, equals: [{ field: 'isPrimary', value: true }], range: { field: 'DICOMStudyDateAndTime', low: '1', high: '2' }, sort: { field: 'DICOMStudyDateAndTime', order: 'ASC' } }), 'image_sets_search_study_date'],
+  ];
+  for (const [plan, index] of plans) {
+    assert.match(plan, new RegExp(`USING INDEX ${index}`), plan);
+    assert.doesNotMatch(plan, /SCAN image_sets(?! USING)/, plan);
+  }
   await cleanup();
 });

@@ -1,7 +1,39 @@
 // ImageSetRepository on SQLite.
 import type Database from 'better-sqlite3';
 import type { DatastoreId, ImageSetId, ImageSetState } from '../../api/index.js';
-import type { ImageSetRecord, ImageSetRepository, ImageSetVersionRecord, ImageSetWorkflowStatus } from '../../image-sets/index.js';
+import type {
+  ImageSetQuery,
+  ImageSetRecord,
+  ImageSetRepository,
+  ImageSetSearchRow,
+  ImageSetVersionRecord,
+  ImageSetWorkflowStatus,
+} from '../../image-sets/index.js';
+
+/** Search attribute → column; every one is the second column of an index on (datastore_id, …). */
+const SEARCH_COLUMNS = {
+  DICOMPatientId: 'patient_id',
+  DICOMAccessionNumber: 'accession_number',
+  DICOMStudyId: 'study_id',
+  DICOMStudyInstanceUID: 'study_instance_uid',
+  DICOMSeriesInstanceUID: 'series_instance_uid',
+  isPrimary: 'is_primary',
+  createdAt: 'created_at_ms',
+  updatedAt: 'updated_at_ms',
+  DICOMStudyDateAndTime: 'study_date_time',
+} as const;
+
+/** The index that serves each search attribute (migration 3). */
+const SEARCH_INDEXES = {
+  DICOMPatientId: 'image_sets_search_patient',
+  DICOMAccessionNumber: 'image_sets_search_accession',
+  DICOMStudyId: 'image_sets_search_study_id',
+  DICOMStudyInstanceUID: 'image_sets_by_study',
+  DICOMSeriesInstanceUID: 'image_sets_search_series',
+  createdAt: 'image_sets_search_created',
+  updatedAt: 'image_sets_search_updated',
+  DICOMStudyDateAndTime: 'image_sets_search_study_date',
+} as const;
 
 type Db = Database.Database;
 
@@ -23,6 +55,20 @@ export interface ImageSetRow {
   last_accessed_at_ms: number | null;
 }
 
+interface SearchRow {
+  id: string;
+  latest_version: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+  last_accessed_at_ms: number | null;
+  storage_tier: string;
+  is_primary: number;
+  study_instance_uid: string;
+  instance_count: number;
+  dicom_tags_json: string;
+  sort_value: string | number;
+}
+
 interface VersionRow {
   datastore_id: string;
   image_set_id: string;
@@ -37,7 +83,9 @@ interface VersionRow {
 export class SqliteImageSetRepository implements ImageSetRepository {
   private readonly statements;
 
-  constructor(db: Db) {
+  private readonly searchStatements = new Map<string, Database.Statement<Record<string, unknown>, SearchRow>>();
+
+  constructor(private readonly db: Db) {
     this.statements = {
       find: db.prepare<[string, string], ImageSetRow>("SELECT * FROM image_sets WHERE datastore_id = ? AND id = ? AND state <> 'DELETED'"),
       primary: db.prepare<[string, string, string], ImageSetRow>(
@@ -50,6 +98,12 @@ export class SqliteImageSetRepository implements ImageSetRepository {
         `SELECT f.blob_key, f.stored_transfer_syntax_uid, f.size_bytes FROM image_set_frames s
            JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
          WHERE s.datastore_id = ? AND s.image_set_id = ? AND s.frame_id = ?`,
+      ),
+      studyCounts: db.prepare<[string, string], { series: number; instances: number }>(
+        "SELECT count(*) AS series, coalesce(sum(instance_count), 0) AS instances FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
+      ),
+      versions: db.prepare<[string, string, number, number], VersionRow>(
+        'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
       ),
       version: db.prepare<[string, string, number], VersionRow>(
         'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version = ?',
@@ -74,8 +128,95 @@ export class SqliteImageSetRepository implements ImageSetRepository {
     return row === undefined ? undefined : { blobKey: row.blob_key, storedTransferSyntaxUID: row.stored_transfer_syntax_uid, sizeBytes: row.size_bytes };
   }
 
+  /** The query plan of a search (tests and operators use it to see that every search is index-served). */
+  explainSearch(query: ImageSetQuery): string {
+    const { sql, params } = this.searchSql(query);
+    return this.db
+      .prepare<Record<string, unknown>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(params)
+      .map((row) => row.detail)
+      .join(' | ');
+  }
+
+  async searchImageSets(query: ImageSetQuery): Promise<ImageSetSearchRow[]> {
+    const { sql, params } = this.searchSql(query);
+    let statement = this.searchStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<Record<string, unknown>, SearchRow>(sql);
+      this.searchStatements.set(sql, statement);
+    }
+    return statement.all(params).map((row) => ({
+      id: row.id,
+      latestVersion: row.latest_version,
+      createdAtMs: row.created_at_ms,
+      updatedAtMs: row.updated_at_ms,
+      lastAccessedAtMs: row.last_accessed_at_ms ?? undefined,
+      storageTier: row.storage_tier,
+      isPrimary: row.is_primary === 1,
+      studyInstanceUID: row.study_instance_uid,
+      instanceCount: row.instance_count,
+      dicomTagsJson: row.dicom_tags_json,
+      sortValue: row.sort_value,
+    }));
+  }
+
+  private searchSql(query: ImageSetQuery): { sql: string; params: Record<string, unknown> } {
+    const where = ["datastore_id = @datastoreId", "state <> 'DELETED'"];
+    // The index is chosen here, not left to SQLite's planner (which has no statistics and picks poorly): an identifier
+    // equality is the most selective, then a date range, then isPrimary, else the index of the sort order.
+    const identifier = query.equals.find((e) => e.field !== 'isPrimary');
+    const hasIdentifier = identifier !== undefined;
+    const index =
+      identifier !== undefined
+        ? SEARCH_INDEXES[identifier.field as keyof typeof SEARCH_INDEXES]
+        : query.range !== undefined
+          ? SEARCH_INDEXES[query.range.field]
+          : query.equals.length > 0
+            ? 'image_sets_search_primary'
+            : SEARCH_INDEXES[query.sort.field];
+    const params: Record<string, unknown> = { datastoreId: query.datastoreId, limit: query.limit };
+    query.equals.forEach((e, i) => {
+      where.push(`${SEARCH_COLUMNS[e.field]} = @eq${i}`);
+      params[`eq${i}`] = typeof e.value === 'boolean' ? (e.value ? 1 : 0) : e.value;
+    });
+    if (query.range !== undefined) {
+      where.push(`${hasIdentifier ? '+' : ''}${SEARCH_COLUMNS[query.range.field]} BETWEEN @low AND @high`);
+      params.low = query.range.low;
+      params.high = query.range.high;
+    }
+    const sortColumn = SEARCH_COLUMNS[query.sort.field];
+    const direction = query.sort.order === 'ASC' ? 'ASC' : 'DESC';
+    if (query.after !== undefined) {
+      where.push(`(${sortColumn}, id) ${direction === 'ASC' ? '>' : '<'} (@afterValue, @afterId)`);
+      params.afterValue = query.after.sortValue;
+      params.afterId = query.after.id;
+    }
+    // Statements are cached by shape (the set of filters and the order), never by values.
+    const sql = `SELECT id, latest_version, created_at_ms, updated_at_ms, last_accessed_at_ms, storage_tier, is_primary, study_instance_uid,
+        instance_count, dicom_tags_json, ${sortColumn} AS sort_value
+      FROM image_sets INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY ${hasIdentifier ? '+' : ''}${sortColumn} ${direction}, id ${direction} LIMIT @limit`;
+    return { sql, params };
+  }
+
+  async studyCounts(datastoreId: DatastoreId, studyInstanceUIDs: readonly string[]): Promise<Map<string, { series: number; instances: number }>> {
+    const counts = new Map<string, { series: number; instances: number }>();
+    for (const study of studyInstanceUIDs) {
+      const row = this.statements.studyCounts.get(datastoreId, study);
+      counts.set(study, { series: row?.series ?? 0, instances: row?.instances ?? 0 });
+    }
+    return counts;
+  }
+
+  async listVersions(datastoreId: DatastoreId, imageSetId: ImageSetId, beforeVersion: number | undefined, limit: number): Promise<ImageSetVersionRecord[]> {
+    return this.statements.versions.all(datastoreId, imageSetId, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit).map((row) => toVersion(row)!);
+  }
+
   async findVersion(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number): Promise<ImageSetVersionRecord | undefined> {
-    const row = this.statements.version.get(datastoreId, imageSetId, version);
+    return toVersion(this.statements.version.get(datastoreId, imageSetId, version));
+  }
+}
+
+function toVersion(row: VersionRow | undefined): ImageSetVersionRecord | undefined {
     return row === undefined
       ? undefined
       : {
@@ -88,7 +229,6 @@ export class SqliteImageSetRepository implements ImageSetRepository {
           createdAtMs: row.created_at_ms,
           updatedAtMs: row.updated_at_ms,
         };
-  }
 }
 
 export function toImageSet(row: ImageSetRow | undefined): ImageSetRecord | undefined {

@@ -61,12 +61,14 @@ export class SqliteImportJobRepository implements ImportJobRepository {
       setReport: db.prepare('UPDATE import_jobs SET report_json = ? WHERE datastore_id = ? AND id = ?'),
       insertImageSet: db.prepare(
         `INSERT INTO image_sets (datastore_id, id, state, workflow_status, latest_version, is_primary, study_instance_uid, series_instance_uid,
-           levels_json, dicom_tags_json, created_at_ms, updated_at_ms)
-         VALUES (@datastoreId, @id, 'ACTIVE', @workflowStatus, @version, @isPrimary, @study, @series, @levelsJson, @dicomTagsJson, @atMs, @atMs)`,
+           levels_json, dicom_tags_json, patient_id, accession_number, study_id, study_date_time, instance_count, created_at_ms, updated_at_ms)
+         VALUES (@datastoreId, @id, 'ACTIVE', @workflowStatus, @version, @isPrimary, @study, @series, @levelsJson, @dicomTagsJson,
+           @patientId, @accessionNumber, @studyId, @studyDateTime, @instanceCount, @atMs, @atMs)`,
       ),
       updateImageSet: db.prepare(
         `UPDATE image_sets SET workflow_status = @workflowStatus, latest_version = @version, levels_json = @levelsJson, dicom_tags_json = @dicomTagsJson,
-           updated_at_ms = @atMs WHERE datastore_id = @datastoreId AND id = @id AND latest_version = @previousVersion AND state = 'ACTIVE'`,
+           patient_id = @patientId, accession_number = @accessionNumber, study_id = @studyId, study_date_time = @studyDateTime,
+           instance_count = @instanceCount, updated_at_ms = @atMs WHERE datastore_id = @datastoreId AND id = @id AND latest_version = @previousVersion AND state = 'ACTIVE'`,
       ),
       insertVersion: db.prepare(
         `INSERT INTO image_set_versions (datastore_id, image_set_id, version, workflow_status, is_primary, metadata_blob_key, created_at_ms, updated_at_ms)
@@ -130,6 +132,11 @@ export class SqliteImportJobRepository implements ImportJobRepository {
           series: change.seriesInstanceUID,
           levelsJson: change.levelsJson,
           dicomTagsJson: change.dicomTagsJson,
+          patientId: change.search.patientId ?? null,
+          accessionNumber: change.search.accessionNumber ?? null,
+          studyId: change.search.studyId ?? null,
+          studyDateTime: change.search.studyDateTime,
+          instanceCount: change.search.instanceCount,
           atMs: commit.atMs,
         };
         if (change.isNew) s.insertImageSet.run(row);

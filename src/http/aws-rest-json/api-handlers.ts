@@ -18,6 +18,7 @@ import type {
   RequestContext,
   Tags,
 } from '../../api/index.js';
+import type { SearchCriteriaInput } from '../../image-sets/index.js';
 
 /** A raw response body (GetImageSetMetadata, GetImageFrame): sent as it is, never re-encoded. */
 export interface BinaryContent {
@@ -44,6 +45,20 @@ export interface ApiHandlers {
   getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined, context: RequestContext): Promise<object>;
   getImageSetMetadata(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined, context: RequestContext): Promise<BinaryContent>;
   getImageFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, imageFrameId: string, context: RequestContext): Promise<BinaryContent>;
+  searchImageSets(
+    datastoreId: DatastoreId,
+    criteria: SearchCriteriaInput,
+    nextToken: string | undefined,
+    maxResults: number | undefined,
+    context: RequestContext,
+  ): Promise<object>;
+  listImageSetVersions(
+    datastoreId: DatastoreId,
+    imageSetId: ImageSetId,
+    nextToken: string | undefined,
+    maxResults: number | undefined,
+    context: RequestContext,
+  ): Promise<object>;
 }
 
 /** The request as SigV4 sees it: raw path and query, headers, raw body bytes. */

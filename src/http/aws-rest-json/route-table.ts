@@ -18,6 +18,7 @@ import {
 } from '../../api/index.js';
 import type { ApiHandlers } from './api-handlers.js';
 import { BinaryResponse, type BoundRequest } from './bound-request.js';
+import { bindSearchCriteria } from './search-criteria-binding.js';
 
 export interface Route {
   readonly operation: OperationName;
@@ -172,14 +173,15 @@ function importConfigurationOf(v: Violations, value: unknown): Readonly<Record<s
 
 // --- image sets (validated here; the read-path and change issues implement them) ---
 
-async function searchImageSets(request: BoundRequest): Promise<object> {
+async function searchImageSets(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = request.newViolations();
-  v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true);
-  v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false);
-  v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false);
+  const datastoreId = v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true) as DatastoreId;
+  const nextToken = v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false);
+  const maxResults = v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false);
   v.throwIfAny();
-  request.json();
-  throw notYet('SearchImageSets', 4);
+  const criteria = bindSearchCriteria(request.json(), v);
+  v.throwIfAny();
+  return handlers.searchImageSets(datastoreId, criteria, nextToken, maxResults, context);
 }
 
 async function getImageSet(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
@@ -225,12 +227,12 @@ function acceptable(accept: string, contentType: string): boolean {
   });
 }
 
-async function listImageSetVersions(request: BoundRequest): Promise<object> {
+async function listImageSetVersions(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = imageSetPath(request, 'imageSetId');
-  v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false);
-  v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false);
+  const nextToken = v.string('nextToken', request.queryValue('nextToken'), SHAPES.NextToken, false);
+  const maxResults = v.integer('maxResults', request.queryValue('maxResults'), PAGE_SIZE, false);
   v.throwIfAny();
-  throw notYet('ListImageSetVersions', 4);
+  return handlers.listImageSetVersions(request.labels.datastoreId as DatastoreId, request.labels.imageSetId as ImageSetId, nextToken, maxResults, context);
 }
 
 async function updateImageSetMetadata(request: BoundRequest): Promise<object> {
