@@ -4,6 +4,7 @@
 // `TESSERA_BENCH_CPU_PROF=<dir>` restarts the server on the imported data under `node --cpu-prof` for the read phase.
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { availableParallelism, loadavg } from 'node:os';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -258,7 +259,10 @@ export async function benchReadPath(): Promise<void> {
       console.log(`read-path: server restarted on the same data under --cpu-prof (profile goes to ${profileDir} at exit)`);
     }
     const port = server.port;
-    console.log('read-path: client and server share the machine (2 cores); figures include client CPU.');
+    console.log(
+      `read-path: client and server share this machine (${availableParallelism()} cores, load average ${loadavg()[0].toFixed(2)} now); ` +
+        'latencies include client CPU and any other load on the machine.',
+    );
 
     // (a) GetImageFrame, pre-signed raw requests: one signature per distinct frame request, reused while valid (5 min).
     const signFrames = () =>
@@ -322,6 +326,7 @@ export async function benchReadPath(): Promise<void> {
     agent.destroy();
   } finally {
     const code = await server.stop();
+    if (code !== 0) console.log(`read-path: WARNING server exited with ${code}: ${server.output().trim().split('\n').slice(-3).join(' | ')}`);
     if (profileDir !== undefined) {
       await writeFile(join(profileDir, 'phases.json'), JSON.stringify(phases, null, 1));
       console.log(`read-path: profiled server exited with ${code}; phase windows in ${join(profileDir, 'phases.json')}`);

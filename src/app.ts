@@ -19,7 +19,7 @@ import type { BucketStore } from './buckets/index.js';
 import { LocalBucketStore } from './buckets/local/local-bucket-store.js';
 import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
 import { CodecPool } from './codec/index.js';
-import { ImageSetDocuments, ImageSetReader, ImageSetSearch } from './image-sets/index.js';
+import { ImageSetDocuments, ImageSetReader, ImageSetSearch, StorageTiering } from './image-sets/index.js';
 import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
 
 export interface App {
@@ -80,7 +80,13 @@ export async function buildApp(config: Config): Promise<App> {
       onError,
     });
     const search = new ImageSetSearch(db.imageSets, pageTokens);
-    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope, pageTokens);
+    const tiering = new StorageTiering(db.imageSets, {
+      archiveAfterMs: config.storageTiers.archiveAfterMs,
+      flushIntervalMs: config.storageTiers.accessFlushIntervalMs,
+      sweepIntervalMs: config.storageTiers.sweepIntervalMs,
+      onError,
+    });
+    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope, pageTokens, tiering);
     const importJobs = new ImportJobService({
       repository: db.importJobs,
       runner,
@@ -132,6 +138,7 @@ export async function buildApp(config: Config): Promise<App> {
         await datastores.resumeTransitions();
         const listening = await http.listen(config.host, config.port);
         await importJobs.resumeUnfinished();
+        tiering.start();
         return listening;
       },
       async close() {
@@ -140,6 +147,7 @@ export async function buildApp(config: Config): Promise<App> {
         await http.close(); // in-flight requests finish first
         datastores.close();
         await importJobs.close(); // running jobs finish; queued ones stay SUBMITTED for the next start
+        await tiering.close(); // pending accesses are written
         await codec.close();
         db.close();
       },

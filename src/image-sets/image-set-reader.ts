@@ -10,6 +10,7 @@ import {
 import type { SealedBlobStore } from '../blobs/index.js';
 import type { DataKey } from '../keys/index.js';
 import type { ImageSetRepository, ImageSetWorkflowStatus } from './image-set-repository.js';
+import type { StorageTiering } from './storage-tiering.js';
 
 export interface ImageSetProperties {
   readonly datastoreId: DatastoreId;
@@ -70,6 +71,7 @@ export class ImageSetReader {
     private readonly keys: DataKeyLookup,
     private readonly scope: ResourceScope,
     private readonly pageTokens: PageTokens,
+    private readonly tiering: StorageTiering,
   ) {}
 
   async listImageSetVersions(
@@ -107,12 +109,14 @@ export class ImageSetReader {
   async getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<ImageSetProperties> {
     const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
     if (imageSet === undefined) throw notFound(imageSetId);
+    const pendingAccessMs = this.tiering.pendingAccessMs(datastoreId, imageSetId);
+    const lastAccessedAtMs = pendingAccessMs ?? imageSet.lastAccessedAtMs;
     const base = {
       datastoreId,
       imageSetId,
       imageSetArn: imageSetArn(this.scope, datastoreId, imageSetId),
-      storageTier: imageSet.storageTier,
-      ...(imageSet.lastAccessedAtMs !== undefined ? { lastAccessedAt: new Date(imageSet.lastAccessedAtMs) } : {}),
+      storageTier: pendingAccessMs !== undefined ? 'FREQUENT_ACCESS' : imageSet.storageTier,
+      ...(lastAccessedAtMs !== undefined ? { lastAccessedAt: new Date(lastAccessedAtMs) } : {}),
     };
     if (versionId === undefined || Number(versionId) === imageSet.latestVersion) {
       return {
@@ -147,7 +151,9 @@ export class ImageSetReader {
     const version = await this.repository.findVersion(datastoreId, imageSetId, versionId === undefined ? imageSet.latestVersion : Number(versionId));
     if (version === undefined) throw new ResourceNotFoundException(`Version ${versionId} of image set ${imageSetId} does not exist`);
     const key = await this.dataKey(datastoreId);
-    return { body: await this.blobs.get(version.metadataBlobKey, key), contentType: 'application/json', contentEncoding: 'gzip' };
+    const body = await this.blobs.get(version.metadataBlobKey, key);
+    this.tiering.noteAccess(datastoreId, imageSetId);
+    return { body, contentType: 'application/json', contentEncoding: 'gzip' };
   }
 
   async getImageFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, imageFrameId: string): Promise<BinaryContent> {
@@ -157,8 +163,10 @@ export class ImageSetReader {
       throw new ResourceNotFoundException(`Image frame ${imageFrameId} does not exist in image set ${imageSetId}`);
     }
     const key = await this.dataKey(datastoreId);
+    const body = await this.blobs.get(frame.blobKey, key);
+    this.tiering.noteAccess(datastoreId, imageSetId);
     return {
-      body: await this.blobs.get(frame.blobKey, key),
+      body,
       contentType: FRAME_CONTENT_TYPES[frame.storedTransferSyntaxUID] ?? 'application/octet-stream',
     };
   }

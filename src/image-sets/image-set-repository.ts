@@ -56,6 +56,10 @@ export interface ImageSetRepository {
   searchImageSets(query: ImageSetQuery): Promise<ImageSetSearchRow[]>;
   /** Series and instance counts over the primary image sets of each study. */
   studyCounts(datastoreId: DatastoreId, studyInstanceUIDs: readonly string[]): Promise<Map<string, { series: number; instances: number }>>;
+  /** Records accesses (latest time per image set wins) and brings those image sets back to FREQUENT_ACCESS. */
+  recordAccesses(accesses: readonly { readonly datastoreId: string; readonly imageSetId: string; readonly atMs: number }[]): Promise<void>;
+  /** Moves image sets not accessed since `notAccessedSinceMs` to ARCHIVE_INSTANT_ACCESS; returns how many moved. */
+  archiveIdle(notAccessedSinceMs: number): Promise<number>;
   /** A frame of the image set's latest version. */
   findLatestFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, frameId: string): Promise<StoredFrameRecord | undefined>;
 }

@@ -8,3 +8,4 @@ export * from './dicom-tags-summary.js';
 export * from './element-constraints.js';
 export * from './image-set-search.js';
 export * from './image-set-query.js';
+export * from './storage-tiering.js';

@@ -154,4 +154,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX image_sets_search_study_id ON image_sets (datastore_id, study_id) WHERE state <> 'DELETED';
   CREATE INDEX image_sets_search_series ON image_sets (datastore_id, series_instance_uid) WHERE state <> 'DELETED';
   `,
+  // 4: storage tiers: the sweep to ARCHIVE_INSTANT_ACCESS reads only sets still in FREQUENT_ACCESS, oldest access first.
+  `
+  UPDATE image_sets SET last_accessed_at_ms = created_at_ms WHERE last_accessed_at_ms IS NULL;
+  CREATE INDEX image_sets_tiering ON image_sets (last_accessed_at_ms) WHERE storage_tier = 'FREQUENT_ACCESS' AND state <> 'DELETED';
+  `,
 ];

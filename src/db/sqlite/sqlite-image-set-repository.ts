@@ -83,6 +83,7 @@ interface VersionRow {
 export class SqliteImageSetRepository implements ImageSetRepository {
   private readonly statements;
 
+  private readonly recordAccessesTransaction;
   private readonly searchStatements = new Map<string, Database.Statement<Record<string, unknown>, SearchRow>>();
 
   constructor(private readonly db: Db) {
@@ -102,6 +103,14 @@ export class SqliteImageSetRepository implements ImageSetRepository {
       studyCounts: db.prepare<[string, string], { series: number; instances: number }>(
         "SELECT count(*) AS series, coalesce(sum(instance_count), 0) AS instances FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
       ),
+      recordAccess: db.prepare<[number, string, string]>(
+        `UPDATE image_sets SET last_accessed_at_ms = max(coalesce(last_accessed_at_ms, 0), ?1), storage_tier = 'FREQUENT_ACCESS'
+         WHERE datastore_id = ?2 AND id = ?3`,
+      ),
+      archiveIdle: db.prepare<[number]>(
+        `UPDATE image_sets SET storage_tier = 'ARCHIVE_INSTANT_ACCESS'
+         WHERE storage_tier = 'FREQUENT_ACCESS' AND state <> 'DELETED' AND last_accessed_at_ms < ?`,
+      ),
       versions: db.prepare<[string, string, number, number], VersionRow>(
         'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
       ),
@@ -109,6 +118,9 @@ export class SqliteImageSetRepository implements ImageSetRepository {
         'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version = ?',
       ),
     };
+    this.recordAccessesTransaction = db.transaction((accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]) => {
+      for (const a of accesses) this.statements.recordAccess.run(a.atMs, a.datastoreId, a.imageSetId);
+    });
   }
 
   async findImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId): Promise<ImageSetRecord | undefined> {
@@ -205,6 +217,14 @@ export class SqliteImageSetRepository implements ImageSetRepository {
       counts.set(study, { series: row?.series ?? 0, instances: row?.instances ?? 0 });
     }
     return counts;
+  }
+
+  async recordAccesses(accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]): Promise<void> {
+    this.recordAccessesTransaction(accesses);
+  }
+
+  async archiveIdle(notAccessedSinceMs: number): Promise<number> {
+    return this.statements.archiveIdle.run(notAccessedSinceMs).changes;
   }
 
   async listVersions(datastoreId: DatastoreId, imageSetId: ImageSetId, beforeVersion: number | undefined, limit: number): Promise<ImageSetVersionRecord[]> {

@@ -61,14 +61,15 @@ export class SqliteImportJobRepository implements ImportJobRepository {
       setReport: db.prepare('UPDATE import_jobs SET report_json = ? WHERE datastore_id = ? AND id = ?'),
       insertImageSet: db.prepare(
         `INSERT INTO image_sets (datastore_id, id, state, workflow_status, latest_version, is_primary, study_instance_uid, series_instance_uid,
-           levels_json, dicom_tags_json, patient_id, accession_number, study_id, study_date_time, instance_count, created_at_ms, updated_at_ms)
+           levels_json, dicom_tags_json, patient_id, accession_number, study_id, study_date_time, instance_count, created_at_ms, updated_at_ms,
+           last_accessed_at_ms)
          VALUES (@datastoreId, @id, 'ACTIVE', @workflowStatus, @version, @isPrimary, @study, @series, @levelsJson, @dicomTagsJson,
-           @patientId, @accessionNumber, @studyId, @studyDateTime, @instanceCount, @atMs, @atMs)`,
+           @patientId, @accessionNumber, @studyId, @studyDateTime, @instanceCount, @atMs, @atMs, @atMs)`,
       ),
       updateImageSet: db.prepare(
         `UPDATE image_sets SET workflow_status = @workflowStatus, latest_version = @version, levels_json = @levelsJson, dicom_tags_json = @dicomTagsJson,
            patient_id = @patientId, accession_number = @accessionNumber, study_id = @studyId, study_date_time = @studyDateTime,
-           instance_count = @instanceCount, updated_at_ms = @atMs WHERE datastore_id = @datastoreId AND id = @id AND latest_version = @previousVersion AND state = 'ACTIVE'`,
+           instance_count = @instanceCount, updated_at_ms = @atMs, last_accessed_at_ms = @atMs, storage_tier = 'FREQUENT_ACCESS' WHERE datastore_id = @datastoreId AND id = @id AND latest_version = @previousVersion AND state = 'ACTIVE'`,
       ),
       insertVersion: db.prepare(
         `INSERT INTO image_set_versions (datastore_id, image_set_id, version, workflow_status, is_primary, metadata_blob_key, created_at_ms, updated_at_ms)
