@@ -272,7 +272,8 @@ export async function benchReadPath(): Promise<void> {
       const signed = await signFrames();
       let bytes = 0;
       const summary = await runConcurrent(total, concurrency, async (i) => {
-        const r = await rawPost(agent, signed[i % signed.length]!, port);
+        const r = await rawPost(agent, signed[i % signed.length]!, port).catch((error: Error) => error);
+        if (r instanceof Error) return errors.add(`raw GetImageFrame #${i}: ${r.message}`);
         bytes += r.bytes;
         if (r.contentType !== undefined) contentTypes.add(r.contentType);
         if (r.status !== 200) errors.add(`raw GetImageFrame #${i}: status ${r.status}`);
@@ -311,8 +312,9 @@ export async function benchReadPath(): Promise<void> {
     const metadataRun = async (total: number, concurrency: number): Promise<LatencySummary> => {
       const signed = await buildSignedRequest(port, { method: 'POST', path: metadataPath(datastoreId!, small.imageSetId) });
       return runConcurrent(total, concurrency, async (i) => {
-        const r = await rawPost(agent, signed, port);
-        if (r.status !== 200) errors.add(`raw GetImageSetMetadata #${i}: status ${r.status}`);
+        const r = await rawPost(agent, signed, port).catch((error: Error) => error);
+        if (r instanceof Error) errors.add(`raw GetImageSetMetadata #${i}: ${r.message}`);
+        else if (r.status !== 200) errors.add(`raw GetImageSetMetadata #${i}: status ${r.status}`);
         else if (r.bytes !== small.metadataGzipBytes || r.head[0] !== 0x1f || r.head[1] !== 0x8b) errors.add(`raw GetImageSetMetadata #${i}: ${r.bytes} bytes, head ${r.head.toString('hex')}`);
       });
     };
@@ -326,7 +328,7 @@ export async function benchReadPath(): Promise<void> {
     agent.destroy();
   } finally {
     const code = await server.stop();
-    if (code !== 0) console.log(`read-path: WARNING server exited with ${code}: ${server.output().trim().split('\n').slice(-3).join(' | ')}`);
+    if (code !== 0) console.log(`read-path: WARNING server exited with ${code}: ${server.output().trim().split('\n').slice(-3).map((l) => l.slice(0, 240)).join(' | ')}`);
     if (profileDir !== undefined) {
       await writeFile(join(profileDir, 'phases.json'), JSON.stringify(phases, null, 1));
       console.log(`read-path: profiled server exited with ${code}; phase windows in ${join(profileDir, 'phases.json')}`);

@@ -19,7 +19,7 @@ import type { BucketStore } from './buckets/index.js';
 import { LocalBucketStore } from './buckets/local/local-bucket-store.js';
 import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
 import { CodecPool } from './codec/index.js';
-import { ImageSetDocuments, ImageSetReader, ImageSetSearch, StorageTiering } from './image-sets/index.js';
+import { FrameCache, ImageSetDeleter, ImageSetDocuments, ImageSetReader, ImageSetSearch, StorageTiering } from './image-sets/index.js';
 import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
 
 export interface App {
@@ -80,13 +80,14 @@ export async function buildApp(config: Config): Promise<App> {
       onError,
     });
     const search = new ImageSetSearch(db.imageSets, pageTokens);
+    const deleter = new ImageSetDeleter({ repository: db.imageSets, blobs, scope, maxConcurrentDeletes: 100, onError });
     const tiering = new StorageTiering(db.imageSets, {
       archiveAfterMs: config.storageTiers.archiveAfterMs,
       flushIntervalMs: config.storageTiers.accessFlushIntervalMs,
       sweepIntervalMs: config.storageTiers.sweepIntervalMs,
       onError,
     });
-    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope, pageTokens, tiering);
+    const reader = new ImageSetReader(db.imageSets, blobs, datastoreKeys, scope, pageTokens, tiering, new FrameCache(config.frameCacheBytes));
     const importJobs = new ImportJobService({
       repository: db.importJobs,
       runner,
@@ -118,6 +119,7 @@ export async function buildApp(config: Config): Promise<App> {
         if (datastore === undefined || datastore.status === 'DELETED') throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
         return search.search(datastoreId, criteria, nextToken, maxResults);
       },
+      deleteImageSet: (datastoreId, imageSetId) => deleter.delete(datastoreId, imageSetId),
       listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
     };
 
@@ -138,6 +140,7 @@ export async function buildApp(config: Config): Promise<App> {
         await datastores.resumeTransitions();
         const listening = await http.listen(config.host, config.port);
         await importJobs.resumeUnfinished();
+        await deleter.resumeUnfinished();
         tiering.start();
         return listening;
       },
@@ -147,6 +150,7 @@ export async function buildApp(config: Config): Promise<App> {
         await http.close(); // in-flight requests finish first
         datastores.close();
         await importJobs.close(); // running jobs finish; queued ones stay SUBMITTED for the next start
+        await deleter.close();
         await tiering.close(); // pending accesses are written
         await codec.close();
         db.close();

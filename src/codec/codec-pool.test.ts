@@ -124,8 +124,8 @@ describe('CodecPool', { skip: !corpusAvailable() && 'corpus not found' }, () => 
     // The timeout also covers starting a fresh worker (WASM compile), so it leaves room for a loaded machine.
     const impatient = new CodecPool({ threads: 1, frameTimeoutMs: 3000 });
     try {
-      const pixel = { rows: 4096, columns: 4096, samplesPerPixel: 1, bitsAllocated: 16, bitsStored: 16, highBit: 15, pixelRepresentation: 0, photometricInterpretation: 'MONOCHROME2', planarConfiguration: undefined } as const;
-      const noise = new Uint8Array(4096 * 4096 * 2).map((_, i) => (i * 2654435761) >>> 24);
+      const pixel = { rows: 8192, columns: 8192, samplesPerPixel: 1, bitsAllocated: 16, bitsStored: 16, highBit: 15, pixelRepresentation: 0, photometricInterpretation: 'MONOCHROME2', planarConfiguration: undefined } as const; // noise this large takes well over 3 s even on a fast, idle machine
+      const noise = new Uint8Array(8192 * 8192 * 2).map((_, i) => (i * 2654435761) >>> 24);
       const started = Date.now();
       await assert.rejects(impatient.transcode({ transferSyntaxUID: '1.2.840.10008.1.2.1', pixel, frame: noise, target: 'HTJ2K' }), (e: unknown) => e instanceof FrameTranscodeError && /Codec worker failed/.test(e.message));
       assert.ok(Date.now() - started < 8000, 'the timeout, not the frame, ended the wait');

@@ -28,6 +28,8 @@ export interface Config {
   readonly maxRequestBodyBytes: number;
   /** How long clientToken idempotency records are honoured. */
   readonly idempotencyWindowMs: number;
+  /** Memory for decrypted hot frames (immutable, so never stale). */
+  readonly frameCacheBytes: number;
   readonly storageTiers: {
     readonly archiveAfterMs: number;
     readonly accessFlushIntervalMs: number;
@@ -109,6 +111,7 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     maxRequestBodyBytes: integer('TESSERA_MAX_REQUEST_BODY_BYTES', get('TESSERA_MAX_REQUEST_BODY_BYTES') ?? String(2 * 1024 * 1024), 1024, 1 << 30),
     idempotencyWindowMs: integer('TESSERA_IDEMPOTENCY_WINDOW_SECONDS', get('TESSERA_IDEMPOTENCY_WINDOW_SECONDS') ?? '86400', 1, 365 * 86400) * 1000,
     s3: s3Config(get, region),
+    frameCacheBytes: integer('TESSERA_FRAME_CACHE_MB', get('TESSERA_FRAME_CACHE_MB') ?? '256', 0, 1_048_576) * 1024 * 1024,
     storageTiers: Object.freeze({
       archiveAfterMs: integer('TESSERA_ARCHIVE_AFTER_SECONDS', get('TESSERA_ARCHIVE_AFTER_SECONDS') ?? String(30 * 86400), 1, 100 * 365 * 86400) * 1000,
       accessFlushIntervalMs: integer('TESSERA_ACCESS_FLUSH_MS', get('TESSERA_ACCESS_FLUSH_MS') ?? '1000', 10, 3_600_000),
@@ -160,7 +163,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'clock-skew-seconds', 'datastore-transition-delay-ms', 'deleted-datastore-retention-seconds', 'max-active-datastores',
     'max-request-body-bytes', 'idempotency-window-seconds', 's3-endpoint', 's3-region', 's3-access-key-id', 's3-secret-access-key',
     's3-force-path-style', 'max-files-per-import-job', 'max-import-job-bytes', 'max-import-file-bytes', 'max-concurrent-import-jobs',
-    'import-running-jobs', 'codec-threads', 'archive-after-seconds', 'access-flush-ms', 'tiering-sweep-ms',
+    'import-running-jobs', 'codec-threads', 'archive-after-seconds', 'frame-cache-mb', 'access-flush-ms', 'tiering-sweep-ms',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

@@ -23,17 +23,16 @@ export class DatastoreKeys {
 
   /** The key of a data store that is not deleted, or undefined. */
   async keyFor(datastoreId: DatastoreId): Promise<DatastoreKeyInfo | undefined> {
+    // The status is read every time (an indexed lookup): a deleted store's key must stop working at once.
+    const record = await this.datastores.find(datastoreId);
+    if (record === undefined || record.status === 'DELETED' || record.wrappedDataKey === undefined) {
+      this.cache.delete(datastoreId);
+      return undefined;
+    }
     const cached = this.cache.get(datastoreId);
     if (cached !== undefined) return cached;
-    const record = await this.datastores.find(datastoreId);
-    if (record === undefined || record.status === 'DELETED' || record.wrappedDataKey === undefined) return undefined;
     const info = { dataKey: this.unwrapper.unwrapDataKey(record.wrappedDataKey), losslessStorageFormat: record.losslessStorageFormat };
     this.cache.set(datastoreId, info);
     return info;
-  }
-
-  /** Called when a data store is deleted, so its key leaves memory too. */
-  forget(datastoreId: string): void {
-    this.cache.delete(datastoreId);
   }
 }

@@ -11,6 +11,7 @@ import type { SealedBlobStore } from '../blobs/index.js';
 import type { DataKey } from '../keys/index.js';
 import type { ImageSetRepository, ImageSetWorkflowStatus } from './image-set-repository.js';
 import type { StorageTiering } from './storage-tiering.js';
+import type { FrameCache } from './frame-cache.js';
 
 export interface ImageSetProperties {
   readonly datastoreId: DatastoreId;
@@ -72,6 +73,7 @@ export class ImageSetReader {
     private readonly scope: ResourceScope,
     private readonly pageTokens: PageTokens,
     private readonly tiering: StorageTiering,
+    private readonly frameCache: FrameCache,
   ) {}
 
   async listImageSetVersions(
@@ -107,7 +109,8 @@ export class ImageSetReader {
   }
 
   async getImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<ImageSetProperties> {
-    const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
+    // A deleted image set still answers GetImageSet (DELETED, deletedAt); its versions are gone.
+    const imageSet = await this.repository.findImageSetAnyState(datastoreId, imageSetId);
     if (imageSet === undefined) throw notFound(imageSetId);
     const pendingAccessMs = this.tiering.pendingAccessMs(datastoreId, imageSetId);
     const lastAccessedAtMs = pendingAccessMs ?? imageSet.lastAccessedAtMs;
@@ -162,8 +165,12 @@ export class ImageSetReader {
       if ((await this.repository.findImageSet(datastoreId, imageSetId)) === undefined) throw notFound(imageSetId);
       throw new ResourceNotFoundException(`Image frame ${imageFrameId} does not exist in image set ${imageSetId}`);
     }
-    const key = await this.dataKey(datastoreId);
-    const body = await this.blobs.get(frame.blobKey, key);
+    const key = await this.dataKey(datastoreId); // also refuses a deleted data store before the cache is consulted
+    let body = this.frameCache.get(frame.blobKey);
+    if (body === undefined) {
+      body = await this.blobs.get(frame.blobKey, key);
+      this.frameCache.set(frame.blobKey, body);
+    }
     this.tiering.noteAccess(datastoreId, imageSetId);
     return {
       body,

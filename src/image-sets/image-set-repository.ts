@@ -1,5 +1,6 @@
 // The ImageSetRepository port: image sets, their versions and frames as the index stores them.
 import type { DatastoreId, ImageSetId, ImageSetState } from '../api/index.js';
+import type { EventEnvelope } from '../events/index.js';
 import type { ImageSetQuery, ImageSetSearchRow } from './image-set-query.js';
 
 export type ImageSetWorkflowStatus =
@@ -43,7 +44,30 @@ export interface ImageSetVersionRecord {
   readonly updatedAtMs: number;
 }
 
+export type BeginImageSetDeleteResult =
+  | { readonly kind: 'deleting'; readonly imageSet: ImageSetRecord }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'locked'; readonly workflowStatus: ImageSetWorkflowStatus }
+  | { readonly kind: 'quota-exceeded' };
+
 export interface ImageSetRepository {
+  /** Like findImageSet, but also DELETED image sets (GetImageSet shows them). */
+  findImageSetAnyState(datastoreId: DatastoreId, imageSetId: ImageSetId): Promise<ImageSetRecord | undefined>;
+  /** ACTIVE → LOCKED/DELETING with its event, unless locked, absent, or too many deletions run in the data store. */
+  beginDelete(
+    datastoreId: DatastoreId,
+    imageSetId: ImageSetId,
+    event: (imageSet: ImageSetRecord) => EventEnvelope,
+    atMs: number,
+    maxConcurrentDeletes: number,
+  ): Promise<BeginImageSetDeleteResult>;
+  /**
+   * LOCKED/DELETING → DELETED: versions, latest-frame list and tags go in one transaction with the event. Returns the
+   * blob keys nothing references any more (its metadata documents, and frames it stored that no other image set uses).
+   */
+  finishDelete(datastoreId: DatastoreId, imageSetId: ImageSetId, event: EventEnvelope, atMs: number): Promise<{ readonly blobKeys: string[] } | undefined>;
+  /** Image sets a restart interrupted while deleting. */
+  listDeleting(): Promise<ImageSetRecord[]>;
   /** The image set unless it does not exist or was deleted. */
   findImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId): Promise<ImageSetRecord | undefined>;
   /** The primary image set of a series, if any. */

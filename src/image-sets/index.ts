@@ -9,3 +9,5 @@ export * from './element-constraints.js';
 export * from './image-set-search.js';
 export * from './image-set-query.js';
 export * from './storage-tiering.js';
+export * from './image-set-deleter.js';
+export * from './frame-cache.js';

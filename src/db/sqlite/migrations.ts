@@ -159,4 +159,13 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE image_sets SET last_accessed_at_ms = created_at_ms WHERE last_accessed_at_ms IS NULL;
   CREATE INDEX image_sets_tiering ON image_sets (last_accessed_at_ms) WHERE storage_tier = 'FREQUENT_ACCESS' AND state <> 'DELETED';
   `,
+  // 5: which image set stored each frame, so deleting an image set knows which frame blobs are its own.
+  `
+  ALTER TABLE image_frames ADD COLUMN owner_image_set_id TEXT;
+  UPDATE image_frames SET owner_image_set_id =
+    (SELECT s.image_set_id FROM image_set_frames s WHERE s.datastore_id = image_frames.datastore_id AND s.frame_id = image_frames.id LIMIT 1);
+  CREATE INDEX image_frames_by_owner ON image_frames (datastore_id, owner_image_set_id);
+  CREATE INDEX image_set_frames_by_frame ON image_set_frames (datastore_id, frame_id);
+  CREATE INDEX image_sets_deleting ON image_sets (workflow_status) WHERE workflow_status = 'DELETING';
+  `,
 ];

@@ -62,7 +62,7 @@ test('migrations run once, survive reopening, and a newer schema is refused', as
   db.close();
   SqliteDb.open(path).close();
   const raw = new Database(path);
-  assert.equal(raw.pragma('user_version', { simple: true }), 4);
+  assert.equal(raw.pragma('user_version', { simple: true }), 5);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   raw.pragma('user_version = 99');
   raw.close();

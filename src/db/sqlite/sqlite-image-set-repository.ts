@@ -1,7 +1,10 @@
 // ImageSetRepository on SQLite.
 import type Database from 'better-sqlite3';
 import type { DatastoreId, ImageSetId, ImageSetState } from '../../api/index.js';
+import type { EventEnvelope } from '../../events/index.js';
+import { insertOutboxEvent } from './sqlite-outbox.js';
 import type {
+  BeginImageSetDeleteResult,
   ImageSetQuery,
   ImageSetRecord,
   ImageSetRepository,
@@ -82,44 +85,44 @@ interface VersionRow {
 
 export class SqliteImageSetRepository implements ImageSetRepository {
   private readonly statements;
-
+  private readonly deletion;
   private readonly recordAccessesTransaction;
+  private readonly beginDeleteTransaction;
+  private readonly finishDeleteTransaction;
   private readonly searchStatements = new Map<string, Database.Statement<Record<string, unknown>, SearchRow>>();
 
   constructor(private readonly db: Db) {
-    this.statements = {
-      find: db.prepare<[string, string], ImageSetRow>("SELECT * FROM image_sets WHERE datastore_id = ? AND id = ? AND state <> 'DELETED'"),
-      primary: db.prepare<[string, string, string], ImageSetRow>(
-        "SELECT * FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND series_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
-      ),
-      studyPrimaries: db.prepare<[string, string], ImageSetRow>(
-        "SELECT * FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
-      ),
-      latestFrame: db.prepare<[string, string, string], { blob_key: string; stored_transfer_syntax_uid: string; size_bytes: number }>(
-        `SELECT f.blob_key, f.stored_transfer_syntax_uid, f.size_bytes FROM image_set_frames s
-           JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
-         WHERE s.datastore_id = ? AND s.image_set_id = ? AND s.frame_id = ?`,
-      ),
-      studyCounts: db.prepare<[string, string], { series: number; instances: number }>(
-        "SELECT count(*) AS series, coalesce(sum(instance_count), 0) AS instances FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
-      ),
-      recordAccess: db.prepare<[number, string, string]>(
-        `UPDATE image_sets SET last_accessed_at_ms = max(coalesce(last_accessed_at_ms, 0), ?1), storage_tier = 'FREQUENT_ACCESS'
-         WHERE datastore_id = ?2 AND id = ?3`,
-      ),
-      archiveIdle: db.prepare<[number]>(
-        `UPDATE image_sets SET storage_tier = 'ARCHIVE_INSTANT_ACCESS'
-         WHERE storage_tier = 'FREQUENT_ACCESS' AND state <> 'DELETED' AND last_accessed_at_ms < ?`,
-      ),
-      versions: db.prepare<[string, string, number, number], VersionRow>(
-        'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
-      ),
-      version: db.prepare<[string, string, number], VersionRow>(
-        'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version = ?',
-      ),
-    };
+    this.statements = prepareReads(db);
+    const del = (this.deletion = prepareDeletion(db));
     this.recordAccessesTransaction = db.transaction((accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]) => {
-      for (const a of accesses) this.statements.recordAccess.run(a.atMs, a.datastoreId, a.imageSetId);
+      for (const a of accesses) this.statements.recordAccess.run({ atMs: a.atMs, datastoreId: a.datastoreId, imageSetId: a.imageSetId });
+    });
+    this.beginDeleteTransaction = db.transaction(
+      (datastoreId: string, imageSetId: string, event: (imageSet: ImageSetRecord) => EventEnvelope, atMs: number, maxConcurrent: number): BeginImageSetDeleteResult => {
+        const row = del.anyState.get(datastoreId, imageSetId);
+        if (row === undefined || row.state === 'DELETED') return { kind: 'not-found' };
+        if (row.state === 'LOCKED') return { kind: 'locked', workflowStatus: row.workflow_status as ImageSetWorkflowStatus };
+        if (del.runningDeletes.get(datastoreId)!.n >= maxConcurrent) return { kind: 'quota-exceeded' };
+        del.lock.run(atMs, datastoreId, imageSetId);
+        const imageSet = toImageSet(del.anyState.get(datastoreId, imageSetId))!;
+        insertOutboxEvent(db, event(imageSet), atMs);
+        return { kind: 'deleting', imageSet };
+      },
+    );
+    this.finishDeleteTransaction = db.transaction((datastoreId: string, imageSetId: string, event: EventEnvelope, atMs: number) => {
+      const row = del.anyState.get(datastoreId, imageSetId);
+      if (row === undefined || row.workflow_status !== 'DELETING') return undefined;
+      const blobKeys = del.versionKeys.all(datastoreId, imageSetId).map((v) => v.metadata_blob_key);
+      for (const frame of del.orphanFrames.all({ datastoreId, imageSetId })) {
+        blobKeys.push(frame.blob_key);
+        del.dropFrame.run(datastoreId, frame.id);
+      }
+      del.dropVersions.run(datastoreId, imageSetId);
+      del.dropSetFrames.run(datastoreId, imageSetId);
+      del.dropTags.run(`${datastoreId}/${imageSetId}`);
+      del.markDeleted.run(atMs, atMs, datastoreId, imageSetId);
+      insertOutboxEvent(db, event, atMs);
+      return { blobKeys };
     });
   }
 
@@ -219,6 +222,28 @@ export class SqliteImageSetRepository implements ImageSetRepository {
     return counts;
   }
 
+  async findImageSetAnyState(datastoreId: DatastoreId, imageSetId: ImageSetId): Promise<ImageSetRecord | undefined> {
+    return toImageSet(this.deletion.anyState.get(datastoreId, imageSetId));
+  }
+
+  async beginDelete(
+    datastoreId: DatastoreId,
+    imageSetId: ImageSetId,
+    event: (imageSet: ImageSetRecord) => EventEnvelope,
+    atMs: number,
+    maxConcurrentDeletes: number,
+  ): Promise<BeginImageSetDeleteResult> {
+    return this.beginDeleteTransaction.immediate(datastoreId, imageSetId, event, atMs, maxConcurrentDeletes);
+  }
+
+  async finishDelete(datastoreId: DatastoreId, imageSetId: ImageSetId, event: EventEnvelope, atMs: number) {
+    return this.finishDeleteTransaction.immediate(datastoreId, imageSetId, event, atMs);
+  }
+
+  async listDeleting(): Promise<ImageSetRecord[]> {
+    return this.deletion.deleting.all().map((row) => toImageSet(row)!);
+  }
+
   async recordAccesses(accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]): Promise<void> {
     this.recordAccessesTransaction(accesses);
   }
@@ -271,4 +296,63 @@ export function toImageSet(row: ImageSetRow | undefined): ImageSetRecord | undef
         storageTier: row.storage_tier === 'ARCHIVE_INSTANT_ACCESS' ? 'ARCHIVE_INSTANT_ACCESS' : 'FREQUENT_ACCESS',
         lastAccessedAtMs: row.last_accessed_at_ms ?? undefined,
       };
+}
+
+function prepareReads(db: Db) {
+  return {
+      find: db.prepare<[string, string], ImageSetRow>("SELECT * FROM image_sets WHERE datastore_id = ? AND id = ? AND state <> 'DELETED'"),
+      primary: db.prepare<[string, string, string], ImageSetRow>(
+        "SELECT * FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND series_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
+      ),
+      studyPrimaries: db.prepare<[string, string], ImageSetRow>(
+        "SELECT * FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
+      ),
+      latestFrame: db.prepare<[string, string, string], { blob_key: string; stored_transfer_syntax_uid: string; size_bytes: number }>(
+        `SELECT f.blob_key, f.stored_transfer_syntax_uid, f.size_bytes FROM image_set_frames s
+           JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
+         WHERE s.datastore_id = ? AND s.image_set_id = ? AND s.frame_id = ?`,
+      ),
+      studyCounts: db.prepare<[string, string], { series: number; instances: number }>(
+        "SELECT count(*) AS series, coalesce(sum(instance_count), 0) AS instances FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
+      ),
+      recordAccess: db.prepare<{ atMs: number; datastoreId: string; imageSetId: string }>(
+        `UPDATE image_sets SET last_accessed_at_ms = max(coalesce(last_accessed_at_ms, 0), @atMs), storage_tier = 'FREQUENT_ACCESS'
+         WHERE datastore_id = @datastoreId AND id = @imageSetId`,
+      ),
+      archiveIdle: db.prepare<[number]>(
+        `UPDATE image_sets SET storage_tier = 'ARCHIVE_INSTANT_ACCESS'
+         WHERE storage_tier = 'FREQUENT_ACCESS' AND state <> 'DELETED' AND last_accessed_at_ms < ?`,
+      ),
+      versions: db.prepare<[string, string, number, number], VersionRow>(
+        'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
+      ),
+      version: db.prepare<[string, string, number], VersionRow>(
+        'SELECT * FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ? AND version = ?',
+      ),
+    };
+}
+
+function prepareDeletion(db: Db) {
+  return {
+      anyState: db.prepare<[string, string], ImageSetRow>('SELECT * FROM image_sets WHERE datastore_id = ? AND id = ?'),
+      runningDeletes: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM image_sets WHERE datastore_id = ? AND workflow_status = 'DELETING'"),
+      lock: db.prepare<[number, string, string]>(
+        "UPDATE image_sets SET state = 'LOCKED', workflow_status = 'DELETING', updated_at_ms = ? WHERE datastore_id = ? AND id = ? AND state = 'ACTIVE'",
+      ),
+      versionKeys: db.prepare<[string, string], { metadata_blob_key: string }>(
+        'SELECT metadata_blob_key FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?',
+      ),
+      orphanFrames: db.prepare<{ datastoreId: string; imageSetId: string }, { id: string; blob_key: string }>(
+        `SELECT f.id, f.blob_key FROM image_frames f WHERE f.datastore_id = @datastoreId AND f.owner_image_set_id = @imageSetId
+           AND NOT EXISTS (SELECT 1 FROM image_set_frames s WHERE s.datastore_id = @datastoreId AND s.frame_id = f.id AND s.image_set_id <> @imageSetId)`,
+      ),
+      dropFrame: db.prepare<[string, string]>('DELETE FROM image_frames WHERE datastore_id = ? AND id = ?'),
+      dropVersions: db.prepare<[string, string]>('DELETE FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?'),
+      dropSetFrames: db.prepare<[string, string]>('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
+      dropTags: db.prepare<[string]>('DELETE FROM tags WHERE resource_key = ?'),
+      deleting: db.prepare<[], ImageSetRow>("SELECT * FROM image_sets WHERE workflow_status = 'DELETING'"),
+      markDeleted: db.prepare<[number, number, string, string]>(
+        "UPDATE image_sets SET state = 'DELETED', workflow_status = 'DELETED', deleted_at_ms = ?, updated_at_ms = ? WHERE datastore_id = ? AND id = ? AND workflow_status = 'DELETING'",
+      ),
+    };
 }

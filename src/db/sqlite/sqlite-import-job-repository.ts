@@ -76,7 +76,7 @@ export class SqliteImportJobRepository implements ImportJobRepository {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertFrame: db.prepare(
-        'INSERT INTO image_frames (datastore_id, id, blob_key, stored_transfer_syntax_uid, size_bytes, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO image_frames (datastore_id, id, blob_key, stored_transfer_syntax_uid, size_bytes, created_at_ms, owner_image_set_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       clearSetFrames: db.prepare('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
       insertSetFrame: db.prepare('INSERT OR IGNORE INTO image_set_frames (datastore_id, image_set_id, frame_id) VALUES (?, ?, ?)'),
@@ -144,7 +144,7 @@ export class SqliteImportJobRepository implements ImportJobRepository {
         else if (s.updateImageSet.run(row).changes === 0) throw new StaleImageSetError(`Image set ${change.imageSetId} changed while the job ran`);
         s.insertVersion.run(commit.datastoreId, change.imageSetId, change.version, change.workflowStatus, row.isPrimary, change.metadataBlobKey, commit.atMs, commit.atMs);
         for (const frame of change.newFrames) {
-          s.insertFrame.run(commit.datastoreId, frame.id, frame.blobKey, frame.storedTransferSyntaxUID, frame.sizeBytes, commit.atMs);
+          s.insertFrame.run(commit.datastoreId, frame.id, frame.blobKey, frame.storedTransferSyntaxUID, frame.sizeBytes, commit.atMs, change.imageSetId);
         }
         s.clearSetFrames.run(commit.datastoreId, change.imageSetId);
         for (const frameId of change.frameIds) s.insertSetFrame.run(commit.datastoreId, change.imageSetId, frameId);

@@ -52,6 +52,7 @@ export interface ApiHandlers {
     maxResults: number | undefined,
     context: RequestContext,
   ): Promise<object>;
+  deleteImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, context: RequestContext): Promise<object>;
   listImageSetVersions(
     datastoreId: DatastoreId,
     imageSetId: ImageSetId,

@@ -254,9 +254,9 @@ async function copyImageSet(request: BoundRequest): Promise<object> {
   throw notYet('CopyImageSet', 5);
 }
 
-async function deleteImageSet(request: BoundRequest): Promise<object> {
+async function deleteImageSet(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   imageSetPath(request, 'imageSetId').throwIfAny();
-  throw notYet('DeleteImageSet', 5);
+  return handlers.deleteImageSet(request.labels.datastoreId as DatastoreId, request.labels.imageSetId as ImageSetId, context);
 }
 
 // --- shared binding ---

@@ -1,0 +1,97 @@
+// DeleteImageSet (behavior.md §13): answers LOCKED/DELETING at once, then removes every version, the frames nothing
+// else uses, and the tags; a deletion interrupted by a restart is finished on the next start.
+import {
+  ConflictException,
+  ResourceNotFoundException,
+  ServiceQuotaExceededException,
+  imageSetArn,
+  type DatastoreId,
+  type ImageSetId,
+  type ResourceScope,
+} from '../api/index.js';
+import type { SealedBlobStore } from '../blobs/index.js';
+import { buildEvent, type DetailType } from '../events/index.js';
+import type { ImageSetRecord, ImageSetRepository } from './image-set-repository.js';
+
+export interface ImageSetDeleterOptions {
+  readonly repository: ImageSetRepository;
+  readonly blobs: SealedBlobStore;
+  readonly scope: ResourceScope;
+  /** AWS: 100 concurrent DeleteImageSet requests per data store. */
+  readonly maxConcurrentDeletes: number;
+  readonly now?: () => number;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+export class ImageSetDeleter {
+  private readonly running = new Set<Promise<void>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ImageSetDeleterOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async delete(datastoreId: DatastoreId, imageSetId: ImageSetId) {
+    const atMs = this.now();
+    const result = await this.options.repository.beginDelete(
+      datastoreId,
+      imageSetId,
+      (imageSet) => this.event('Image Set Deleting', imageSet, atMs),
+      atMs,
+      this.options.maxConcurrentDeletes,
+    );
+    switch (result.kind) {
+      case 'not-found':
+        throw new ResourceNotFoundException(`Image set ${imageSetId} does not exist`);
+      case 'locked':
+        throw new ConflictException(`Image set ${imageSetId} is locked (${result.workflowStatus}); try again when the operation has finished`);
+      case 'quota-exceeded':
+        throw new ServiceQuotaExceededException(`Datastore ${datastoreId} already runs ${this.options.maxConcurrentDeletes} image set deletions`);
+      case 'deleting':
+        this.finishLater(result.imageSet);
+        return { datastoreId, imageSetId, imageSetState: 'LOCKED' as const, imageSetWorkflowStatus: 'DELETING' as const };
+    }
+  }
+
+  async resumeUnfinished(): Promise<void> {
+    for (const imageSet of await this.options.repository.listDeleting()) this.finishLater(imageSet);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  private finishLater(imageSet: ImageSetRecord): void {
+    const run = (async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // answer the caller first
+      const atMs = this.now();
+      const done = await this.options.repository.finishDelete(
+        imageSet.datastoreId,
+        imageSet.id,
+        this.event('Image Set Deleted', { ...imageSet, state: 'DELETED', workflowStatus: 'DELETED' }, atMs),
+        atMs,
+      );
+      // Blobs go after the commit: a crash in between leaves unreferenced blobs, never a visible hole.
+      for (const key of done?.blobKeys ?? []) await this.options.blobs.delete(key);
+    })()
+      .catch((error: unknown) => this.options.onError?.(error, `deleting image set ${imageSet.id}`))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  private event(detailType: DetailType, imageSet: ImageSetRecord, atMs: number) {
+    return buildEvent(
+      { accountId: this.options.scope.accountId, region: this.options.scope.region },
+      detailType,
+      [imageSetArn(this.options.scope, imageSet.datastoreId, imageSet.id)],
+      {
+        datastoreId: imageSet.datastoreId,
+        imageSetId: imageSet.id,
+        imageSetState: imageSet.state,
+        imageSetWorkflowStatus: imageSet.workflowStatus,
+        isPrimary: imageSet.isPrimary,
+      },
+      new Date(atMs),
+    );
+  }
+}
