@@ -1,6 +1,7 @@
 // Import throughput: copies a folder of DICOM files into a local bucket, runs one job, prints rates and peak RSS.
 // `npm run bench -- import [folder]` (default: the corpus' multi-slice CT series).
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { filesUnder } from '../src/cli/import-command.js';
 import { join, relative } from 'node:path';
 import { CreateDatastoreCommand, GetDatastoreCommand, StartDICOMImportJobCommand } from '@aws-sdk/client-medical-imaging';
 import { CORPUS_DIR } from '../test/support/corpus.js';
@@ -8,16 +9,6 @@ import { waitForJob } from '../test/support/jobs.js';
 import { ACCOUNT_ID, eventually, startServer } from '../test/support/server.js';
 import { copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
 
 export async function benchImport(folder = join(CORPUS_DIR, 'series', 'ct-stack-assembled'), copies = 1): Promise<void> {
   const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error' } });

@@ -71,7 +71,8 @@ export async function runImportCommand(options: ImportCommandOptions): Promise<n
   }
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
+/** Every regular file below a folder, sorted. */
+export async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -1,7 +1,7 @@
 // One input file → a parsed instance with its frames transcoded, verified and stored (nothing visible yet).
 import { frameBlobKey, type SealedBlobStore } from '../blobs/index.js';
 import type { ObjectReader } from '../buckets/index.js';
-import { importTreatmentOf, type PixelDescription, type TranscodeRequest, type TranscodeResult } from '../codec/index.js';
+import { importTreatmentOf, pixelDescriptionOf, type PixelDescription, type TranscodeRequest, type TranscodeResult } from '../codec/index.js';
 import { readFrame, readPart10, type ParsedInstance } from '../dicom/index.js';
 import type { DicomJsonDataset } from '../dicom/dicom-json.js';
 import { newId } from '../api/index.js';
@@ -58,7 +58,12 @@ export async function importFile(
     for (const warning of instance.pixelData.warnings) warnings.push({ code: warningType(warning), message: describeWarning(warning) });
     const treatment = importTreatmentOf(instance.transferSyntaxUID);
     if (treatment === 'unsupported') throw new CustomerFileError(`Transfer syntax ${instance.transferSyntaxUID} is not supported for pixel data`);
-    const pixel = pixelDescription(instance.dataset);
+    let pixel: PixelDescription;
+    try {
+      pixel = pixelDescriptionOf(instance.dataset);
+    } catch (error) {
+      throw asCustomerError(error);
+    }
     const count = instance.pixelData.frames.length;
     // Only what the document needs is kept per frame; the codestream is dropped once stored (memory stays flat).
     const results: Omit<TranscodeResult, 'data'>[] = new Array(count);
@@ -113,34 +118,6 @@ export async function importFile(
     warnings,
   };
 }
-
-function pixelDescription(dataset: DicomJsonDataset): PixelDescription {
-  const number = (tag: string, fallback?: number): number => {
-    const value = dataset[tag]?.Value?.[0];
-    if (typeof value === 'number') return value;
-    if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-    if (fallback !== undefined) return fallback;
-    throw new CustomerFileError(`DICOM attribute ${PIXEL_KEYWORDS[tag] ?? tag} does not exist`);
-  };
-  const planar = dataset['00280006']?.Value?.[0];
-  return {
-    rows: number('00280010'),
-    columns: number('00280011'),
-    samplesPerPixel: number('00280002', 1),
-    bitsAllocated: number('00280100'),
-    bitsStored: number('00280101', number('00280100')),
-    highBit: number('00280102', number('00280101', number('00280100')) - 1),
-    pixelRepresentation: number('00280103', 0) === 1 ? 1 : 0,
-    photometricInterpretation: text(dataset, '00280004') ?? 'MONOCHROME2',
-    planarConfiguration: planar === 1 ? 1 : planar === 0 ? 0 : undefined,
-  };
-}
-
-const PIXEL_KEYWORDS: Record<string, string> = {
-  '00280010': 'Rows',
-  '00280011': 'Columns',
-  '00280100': 'BitsAllocated',
-};
 
 function text(dataset: DicomJsonDataset, tag: string): string | undefined {
   const value = dataset[tag]?.Value?.[0];
