@@ -285,6 +285,14 @@ export async function benchReadPath(): Promise<void> {
     console.log(frameLine('GetImageFrame raw pre-signed, concurrency 1', await phase('frames-raw-1', () => rawFrameRun(2000, 1))) + cpuNote);
     console.log(frameLine('GetImageFrame raw pre-signed, concurrency 32', await phase('frames-raw-32', () => rawFrameRun(6000, 32))) + cpuNote);
 
+    // (a') The same pre-signed requests from wrk, a native load generator, so the client takes less of the shared CPU.
+    if (await hasCommand('wrk')) {
+      const signed = await signFrames();
+      console.log(await wrkFrames(port, signed, 32, 10));
+    } else {
+      console.log('GetImageFrame via wrk: skipped (install Debian wrk to run it)');
+    }
+
     // (b) GetImageFrame through the SDK, body read fully.
     const sdkFrameRun = async (total: number, concurrency: number): Promise<FrameRun> => {
       let bytes = 0;
@@ -336,4 +344,44 @@ export async function benchReadPath(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
   if (errors.count > 0) throw new Error(`read-path: ${errors.count} failed requests (see above)`);
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  const { spawnSync } = await import('node:child_process');
+  return spawnSync(name, ['--version']).error === undefined;
+}
+
+/** Runs wrk with a Lua script cycling over pre-signed requests; returns its latency summary as one line. */
+async function wrkFrames(port: number, signed: readonly HttpRequest[], connections: number, seconds: number): Promise<string> {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-wrk-'));
+  try {
+    const lua = (text: string) => JSON.stringify(text); // JSON strings are valid Lua string literals for this ASCII content
+    const requests = signed.map((r) => {
+      const headers = Object.entries(r.headers)
+        .filter(([k]) => k !== 'host' && k !== 'content-length')
+        .map(([k, v]) => `[${lua(k)}]=${lua(String(v))}`)
+        .join(',');
+      return `wrk.format(${lua(r.method)}, ${lua(r.path)}, {${headers}}, ${lua(String(r.body ?? ''))})`;
+    });
+    const script = join(dir, 'frames.lua');
+    await writeFile(
+      script,
+      `local requests = {}\ninit = function(args)\n${requests.map((r, i) => `  requests[${i + 1}] = ${r}`).join('\n')}\nend\n` +
+        `local i = 0\nrequest = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n` +
+        `response = function(status, headers, body)\n  if status ~= 200 then io.stderr:write("status " .. status .. "\\n") end\nend\n`,
+    );
+    const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+    const out = result.stdout;
+    const pick = (label: string) => new RegExp(`${label}\\s+([\\d.]+\\w+)`).exec(out)?.[1] ?? '?';
+    const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? '?';
+    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+    if (non2xx !== '0') throw new Error(`wrk saw ${non2xx} non-2xx responses`);
+    return `GetImageFrame via wrk (native client), concurrency ${connections}: ${rps} req/s, p50 ${pick('50%')}, p90 ${pick('90%')}, p99 ${pick('99%')}`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
