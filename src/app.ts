@@ -1,5 +1,6 @@
 // Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import { PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
@@ -21,6 +22,10 @@ import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
 import { CodecPool } from './codec/index.js';
 import { FrameCache, ImageSetDeleter, ImageSetDocuments, ImageSetReader, ImageSetSearch, StorageTiering } from './image-sets/index.js';
 import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
+import { EventDispatcher, type EventSink } from './events/index.js';
+import { JsonLinesFileSink } from './events/sinks/json-lines-file-sink.js';
+import { WebhookSink } from './events/sinks/webhook-sink.js';
+import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 
 export interface App {
   readonly accountId: string;
@@ -123,8 +128,20 @@ export async function buildApp(config: Config): Promise<App> {
       listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
     };
 
+    const events = new EventDispatcher({
+      outbox: db.outbox,
+      store: db.eventDelivery,
+      sinks: eventSinks(config, dataFolder),
+      pollIntervalMs: config.events.pollIntervalMs,
+      maxAttempts: config.events.maxAttempts,
+      retryBaseMs: config.events.retryBaseMs,
+      retryMaxMs: config.events.retryMaxMs,
+      log: { warn: (object, message) => log?.warn(object, message), error: (object, message) => log?.error(object, message) },
+    });
+
     const http = createHttpServer({
       handlers,
+      services: { eventFeed: db.outbox },
       authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,
@@ -142,6 +159,7 @@ export async function buildApp(config: Config): Promise<App> {
         await importJobs.resumeUnfinished();
         await deleter.resumeUnfinished();
         tiering.start();
+        events.start();
         return listening;
       },
       async close() {
@@ -153,6 +171,7 @@ export async function buildApp(config: Config): Promise<App> {
         await deleter.close();
         await tiering.close(); // pending accesses are written
         await codec.close();
+        await events.stop(); // the batch in flight finishes and its cursor is stored; the rest goes out on the next start
         db.close();
       },
     };
@@ -160,6 +179,26 @@ export async function buildApp(config: Config): Promise<App> {
     db.close();
     throw error;
   }
+}
+
+/** The configured event sinks; each keeps its delivery cursor under its name, so names stay stable across restarts. */
+function eventSinks(config: Config, dataFolder: DataFolder): EventSink[] {
+  const sinks: EventSink[] = [];
+  if (config.events.isLogEnabled) sinks.push(new JsonLinesFileSink(join(dataFolder.root, 'events', 'events.jsonl')));
+  for (const url of config.events.webhookUrls) sinks.push(new WebhookSink({ url, secret: config.events.webhookSecret! }));
+  const eventBridge = config.events.eventBridge;
+  if (eventBridge !== undefined) {
+    sinks.push(
+      new EventBridgeSink({
+        endpoint: eventBridge.endpoint,
+        region: eventBridge.region,
+        busName: eventBridge.busName,
+        ...(eventBridge.source !== undefined ? { source: eventBridge.source } : {}),
+        credentials: { accessKeyId: eventBridge.accessKeyId, secretAccessKey: eventBridge.secretAccessKey },
+      }),
+    );
+  }
+  return sinks;
 }
 
 /** The admin key from the config, or on first start a generated one written to <data>/credentials. */

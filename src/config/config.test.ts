@@ -53,3 +53,61 @@ test('S3 settings come together; imports have the AWS quotas by default', () => 
   assert.equal(defaults.imports.maxBytesPerFile, 10 * 1024 ** 3);
   assert.equal(defaults.imports.maxConcurrentJobsPerDatastore, 100);
 });
+
+test('event delivery is off by default and tuned by TESSERA_EVENT_*', () => {
+  const defaults = loadConfig({}, []).events;
+  assert.deepEqual(defaults, {
+    isLogEnabled: false,
+    webhookUrls: [],
+    webhookSecret: undefined,
+    eventBridge: undefined,
+    maxAttempts: 8,
+    pollIntervalMs: 200,
+    retryBaseMs: 1000,
+    retryMaxMs: 60000,
+  });
+  const events = loadConfig(
+    {
+      TESSERA_EVENT_LOG: 'true',
+      TESSERA_EVENT_WEBHOOKS: 'http://127.0.0.1:9000/hook, https://hooks.example.org/tessera?x=1',
+      TESSERA_EVENT_WEBHOOK_SECRET: 'a-secret-of-16-chars',
+      TESSERA_EVENT_MAX_ATTEMPTS: '3',
+      TESSERA_EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010',
+      TESSERA_EVENTBRIDGE_ACCESS_KEY_ID: 'AKIAEB',
+      TESSERA_EVENTBRIDGE_SECRET_ACCESS_KEY: 'eb-secret',
+    },
+    ['--event-poll-ms', '50'],
+  ).events;
+  assert.equal(events.isLogEnabled, true);
+  assert.deepEqual(events.webhookUrls, ['http://127.0.0.1:9000/hook', 'https://hooks.example.org/tessera?x=1']);
+  assert.equal(events.maxAttempts, 3);
+  assert.equal(events.pollIntervalMs, 50);
+  assert.deepEqual(events.eventBridge, {
+    endpoint: 'http://127.0.0.1:4010/',
+    busName: 'default',
+    region: 'us-east-1',
+    source: undefined,
+    accessKeyId: 'AKIAEB',
+    secretAccessKey: 'eb-secret',
+  });
+  assert.ok(Object.isFrozen(events) && Object.isFrozen(events.webhookUrls));
+});
+
+for (const [env, pattern] of [
+  [{ TESSERA_EVENT_LOG: 'yes' }, /TESSERA_EVENT_LOG must be true or false/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'http://127.0.0.1:9000/hook' }, /needs TESSERA_EVENT_WEBHOOK_SECRET/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'ftp://example.org/x', TESSERA_EVENT_WEBHOOK_SECRET: 'a-secret-of-16-chars' }, /must be an http or https URL/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'not a url', TESSERA_EVENT_WEBHOOK_SECRET: 'a-secret-of-16-chars' }, /is not a URL/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'http://u:p@example.org/x', TESSERA_EVENT_WEBHOOK_SECRET: 'a-secret-of-16-chars' }, /must not contain user:password/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'http://a.example/x,http://a.example/x', TESSERA_EVENT_WEBHOOK_SECRET: 'a-secret-of-16-chars' }, /same URL twice/],
+  [{ TESSERA_EVENT_WEBHOOKS: 'http://a.example/x', TESSERA_EVENT_WEBHOOK_SECRET: 'short' }, /at least 16 characters/],
+  [{ TESSERA_EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010' }, /needs TESSERA_EVENTBRIDGE_ACCESS_KEY_ID/],
+  [{ TESSERA_EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010', TESSERA_EVENTBRIDGE_ACCESS_KEY_ID: 'a', TESSERA_EVENTBRIDGE_SECRET_ACCESS_KEY: 'b', TESSERA_EVENTBRIDGE_BUS: 'bad bus' }, /not an event bus name/],
+  [{ TESSERA_EVENT_MAX_ATTEMPTS: '0' }, /TESSERA_EVENT_MAX_ATTEMPTS must be between 1/],
+  [{ TESSERA_EVENT_POLL_MS: 'fast' }, /TESSERA_EVENT_POLL_MS must be an integer/],
+  [{ TESSERA_EVENT_RETRY_BASE_MS: '5000', TESSERA_EVENT_RETRY_MAX_MS: '1000' }, /must not be below/],
+] as const) {
+  test(`invalid event config is a ConfigError: ${pattern}`, () => {
+    assert.throws(() => loadConfig(env, []), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+  });
+}

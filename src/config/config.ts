@@ -48,6 +48,35 @@ export interface Config {
     /** Codec worker threads (default: the number of cores). */
     readonly codecThreads: number;
   };
+  /** Delivery of outbox events to sinks; with no sink configured nothing is delivered (the GET /events feed still works). */
+  readonly events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Append every event to <data>/events/events.jsonl. */
+  readonly isLogEnabled: boolean;
+  /** http(s) URLs, each receiving one signed POST per event. */
+  readonly webhookUrls: readonly string[];
+  /** HMAC key of X-Tessera-Signature; set whenever webhookUrls is not empty. */
+  readonly webhookSecret: string | undefined;
+  readonly eventBridge: EventBridgeConfig | undefined;
+  /** Failed deliveries of one event to one sink before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** How often idle sinks look for events written by other processes (this one's commits wake them at once). */
+  readonly pollIntervalMs: number;
+  /** Backoff after the n-th failure: min(retryMaxMs, retryBaseMs · 2^(n-1)). */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+}
+
+export interface EventBridgeConfig {
+  readonly endpoint: string;
+  readonly busName: string;
+  readonly region: string;
+  /** Overrides the envelope's source (AWS EventBridge refuses `aws.*` sources in PutEvents). */
+  readonly source: string | undefined;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 export interface S3Config {
@@ -126,6 +155,7 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       runningJobs: integer('TESSERA_IMPORT_RUNNING_JOBS', get('TESSERA_IMPORT_RUNNING_JOBS') ?? '2', 1, 64),
       codecThreads: integer('TESSERA_CODEC_THREADS', get('TESSERA_CODEC_THREADS') ?? String(Math.max(1, availableParallelism())), 1, 256),
     }),
+    events: eventsConfig(get, region),
   });
 }
 
@@ -141,6 +171,70 @@ function s3Config(get: (name: string) => string | undefined, region: string): S3
   const pathStyle = get('TESSERA_S3_FORCE_PATH_STYLE') ?? 'true';
   if (pathStyle !== 'true' && pathStyle !== 'false') fail('TESSERA_S3_FORCE_PATH_STYLE must be true or false');
   return Object.freeze({ endpoint, region: get('TESSERA_S3_REGION') ?? region, accessKeyId, secretAccessKey, forcePathStyle: pathStyle === 'true' });
+}
+
+function eventsConfig(get: (name: string) => string | undefined, region: string): EventsConfig {
+  const log = get('TESSERA_EVENT_LOG') ?? 'false';
+  if (log !== 'true' && log !== 'false') fail('TESSERA_EVENT_LOG must be true or false');
+
+  const webhookUrls = (get('TESSERA_EVENT_WEBHOOKS') ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '')
+    .map((url) => httpUrl('TESSERA_EVENT_WEBHOOKS', url));
+  if (new Set(webhookUrls).size !== webhookUrls.length) fail('TESSERA_EVENT_WEBHOOKS lists the same URL twice');
+  const webhookSecret = get('TESSERA_EVENT_WEBHOOK_SECRET');
+  if (webhookUrls.length > 0 && webhookSecret === undefined) fail('TESSERA_EVENT_WEBHOOKS needs TESSERA_EVENT_WEBHOOK_SECRET (the HMAC key of X-Tessera-Signature)');
+  if (webhookSecret !== undefined && webhookSecret.length < 16) fail('TESSERA_EVENT_WEBHOOK_SECRET must be at least 16 characters');
+
+  const retryBaseMs = integer('TESSERA_EVENT_RETRY_BASE_MS', get('TESSERA_EVENT_RETRY_BASE_MS') ?? '1000', 1, 3_600_000);
+  const retryMaxMs = integer('TESSERA_EVENT_RETRY_MAX_MS', get('TESSERA_EVENT_RETRY_MAX_MS') ?? '60000', 1, 86_400_000);
+  if (retryMaxMs < retryBaseMs) fail('TESSERA_EVENT_RETRY_MAX_MS must not be below TESSERA_EVENT_RETRY_BASE_MS');
+
+  return Object.freeze({
+    isLogEnabled: log === 'true',
+    webhookUrls: Object.freeze(webhookUrls),
+    webhookSecret,
+    eventBridge: eventBridgeConfig(get, region),
+    maxAttempts: integer('TESSERA_EVENT_MAX_ATTEMPTS', get('TESSERA_EVENT_MAX_ATTEMPTS') ?? '8', 1, 1000),
+    pollIntervalMs: integer('TESSERA_EVENT_POLL_MS', get('TESSERA_EVENT_POLL_MS') ?? '200', 10, 3_600_000),
+    retryBaseMs,
+    retryMaxMs,
+  });
+}
+
+function eventBridgeConfig(get: (name: string) => string | undefined, region: string): EventBridgeConfig | undefined {
+  const endpoint = get('TESSERA_EVENTBRIDGE_ENDPOINT');
+  if (endpoint === undefined) return undefined;
+  const accessKeyId = get('TESSERA_EVENTBRIDGE_ACCESS_KEY_ID');
+  const secretAccessKey = get('TESSERA_EVENTBRIDGE_SECRET_ACCESS_KEY');
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    fail('TESSERA_EVENTBRIDGE_ENDPOINT needs TESSERA_EVENTBRIDGE_ACCESS_KEY_ID and TESSERA_EVENTBRIDGE_SECRET_ACCESS_KEY');
+  }
+  const busName = get('TESSERA_EVENTBRIDGE_BUS') ?? 'default';
+  // An event bus name (PutEvents EventBusName: [/\.\-_A-Za-z0-9]+, 1-256) or an event bus ARN.
+  if (!/^(?:[/.\-_A-Za-z0-9]{1,256}|arn:[\w-]+:events:[\w-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/.test(busName)) {
+    fail(`TESSERA_EVENTBRIDGE_BUS '${busName}' is not an event bus name or ARN`);
+  }
+  const busRegion = get('TESSERA_EVENTBRIDGE_REGION') ?? region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(busRegion)) fail(`TESSERA_EVENTBRIDGE_REGION '${busRegion}' is not a region name like us-east-1`);
+  const source = get('TESSERA_EVENTBRIDGE_SOURCE');
+  if (source !== undefined && !/^[.\-_A-Za-z0-9]{1,256}$/.test(source)) fail(`TESSERA_EVENTBRIDGE_SOURCE '${source}' is not a valid event source`);
+  return Object.freeze({ endpoint: httpUrl('TESSERA_EVENTBRIDGE_ENDPOINT', endpoint), busName, region: busRegion, source, accessKeyId, secretAccessKey });
+}
+
+/** An absolute http(s) URL without user info (fetch refuses credentials in URLs), in normalised form. */
+function httpUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`${name}: '${text}' is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${name}: '${text}' must be an http or https URL`);
+  if (url.username !== '' || url.password !== '') fail(`${name}: '${url.host}' URL must not contain user:password`);
+  url.hash = '';
+  return url.href;
 }
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
@@ -164,6 +258,9 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'max-request-body-bytes', 'idempotency-window-seconds', 's3-endpoint', 's3-region', 's3-access-key-id', 's3-secret-access-key',
     's3-force-path-style', 'max-files-per-import-job', 'max-import-job-bytes', 'max-import-file-bytes', 'max-concurrent-import-jobs',
     'import-running-jobs', 'codec-threads', 'archive-after-seconds', 'frame-cache-mb', 'access-flush-ms', 'tiering-sweep-ms',
+    'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
+    'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
+    'eventbridge-access-key-id', 'eventbridge-secret-access-key',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

@@ -9,4 +9,9 @@ export interface OutboxEntry {
 export interface Outbox {
   /** Events with a sequence greater than `afterSequence`, oldest first. */
   readAfter(afterSequence: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Calls `listener` soon after this process committed new events (a hint to read now instead of at the next
+   * poll; events written by other processes are found by polling). Returns the unsubscribe function.
+   */
+  onAppend?(listener: () => void): () => void;
 }

@@ -13,9 +13,12 @@ import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
 import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
 import { Router } from './aws-rest-json/router.js';
+import { matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
 
 export interface HttpServerOptions {
   readonly handlers: ApiHandlers;
+  /** What Tessera's own routes (GET /events) read. */
+  readonly services: TesseraServices;
   readonly authenticator: Authenticator;
   readonly maxRequestBodyBytes: number;
   readonly logLevel: string;
@@ -103,14 +106,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
     try {
       const principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
-      const match = router.match(request.method, rawPath);
-      if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
       const context: RequestContext = {
         requestId,
         principal,
         sourceIp: request.ip,
         userAgent: raw.headers['user-agent'],
       };
+      // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
+      const tesseraRoute = matchTesseraRoute(request.method, rawPath);
+      if (tesseraRoute !== undefined) {
+        writeJson(reply.raw, requestId, 200, await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services));
+        return;
+      }
+      const match = router.match(request.method, rawPath);
+      if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
       const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
       if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);
       else writeJson(reply.raw, requestId, 200, toWireJson(result));

@@ -122,7 +122,12 @@ export function planQuery(criteria: SearchCriteriaInput): Pick<ImageSetQuery, 'e
   const identifiers = equals.filter((e) => e.field !== 'isPrimary');
   if (identifiers.length > 1) throw new ValidationException('At most one EQUAL filter on a DICOM identifier is allowed');
   if (equals.length > 1 && range !== undefined) throw new ValidationException('A BETWEEN filter combines with one EQUAL filter only');
-  const sort = criteria.sort === undefined ? { field: 'updatedAt' as const, order: 'DESC' as const } : { field: criteria.sort.sortField, order: criteria.sort.sortOrder };
+  // Default order: updatedAt DESC (AWS). With a BETWEEN on another date and no sort asked for, the results come newest
+  // first by that date instead, so the range index serves the order too (no sort of every match); the response says so.
+  const sort =
+    criteria.sort !== undefined
+      ? { field: criteria.sort.sortField, order: criteria.sort.sortOrder }
+      : { field: range?.field ?? ('updatedAt' as const), order: 'DESC' as const };
   if (range !== undefined && criteria.sort !== undefined && sort.field !== range.field) {
     throw new ValidationException(`Sorting by ${sort.field} is not supported with a BETWEEN filter on ${range.field}`);
   }

@@ -168,4 +168,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX image_set_frames_by_frame ON image_set_frames (datastore_id, frame_id);
   CREATE INDEX image_sets_deleting ON image_sets (workflow_status) WHERE workflow_status = 'DELETING';
   `,
+  // 6: event delivery: the last outbox sequence each sink has (durably) accepted, and events a sink never accepted.
+  `
+  CREATE TABLE event_sink_cursors (
+    sink_name TEXT PRIMARY KEY,
+    last_sequence INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE event_dead_letters (
+    sink_name TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    failed_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (sink_name, sequence)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -8,6 +8,7 @@ import { newId } from '../../api/index.js';
 import { runCredentialStoreContract } from '../../auth/credential-store.contract.js';
 import { runDatastoreRepositoryContract } from '../../datastores/datastore-repository.contract.js';
 import { runTagRepositoryContract } from '../../tagging/tag-repository.contract.js';
+import { MIGRATIONS } from './migrations.js';
 import { SqliteDb } from './sqlite-db.js';
 
 async function tempDb() {
@@ -62,7 +63,7 @@ test('migrations run once, survive reopening, and a newer schema is refused', as
   db.close();
   SqliteDb.open(path).close();
   const raw = new Database(path);
-  assert.equal(raw.pragma('user_version', { simple: true }), 5);
+  assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   raw.pragma('user_version = 99');
   raw.close();

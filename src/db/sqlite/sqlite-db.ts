@@ -5,12 +5,12 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessKeyRecord, CredentialStore } from '../../auth/credential-store.js';
 import type { DatastoreRepository } from '../../datastores/index.js';
-import type { Outbox } from '../../events/index.js';
+import type { EventDeliveryStore, Outbox } from '../../events/index.js';
 import type { ImageSetRepository } from '../../image-sets/index.js';
 import type { TagRepository } from '../../tagging/index.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteDatastoreRepository } from './sqlite-datastore-repository.js';
-import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteEventDeliveryStore, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteTagRepository } from './sqlite-tag-repository.js';
 import { SqliteImageSetRepository } from './sqlite-image-set-repository.js';
 import { SqliteImportJobRepository } from './sqlite-import-job-repository.js';
@@ -23,6 +23,7 @@ export class SqliteDb {
   readonly tags: TagRepository;
   readonly imageSets: ImageSetRepository;
   readonly outbox: Outbox;
+  readonly eventDelivery: EventDeliveryStore;
   readonly credentials: CredentialStore;
   readonly importJobs: ImportJobRepository;
 
@@ -31,6 +32,7 @@ export class SqliteDb {
     this.tags = new SqliteTagRepository(db);
     this.imageSets = new SqliteImageSetRepository(db);
     this.outbox = new SqliteOutbox(db);
+    this.eventDelivery = new SqliteEventDeliveryStore(db);
     this.credentials = new SqliteCredentialStore(db);
     this.importJobs = new SqliteImportJobRepository(db);
   }

@@ -215,9 +215,9 @@ export class SqliteImageSetRepository implements ImageSetRepository {
 
   async studyCounts(datastoreId: DatastoreId, studyInstanceUIDs: readonly string[]): Promise<Map<string, { series: number; instances: number }>> {
     const counts = new Map<string, { series: number; instances: number }>();
-    for (const study of studyInstanceUIDs) {
-      const row = this.statements.studyCounts.get(datastoreId, study);
-      counts.set(study, { series: row?.series ?? 0, instances: row?.instances ?? 0 });
+    if (studyInstanceUIDs.length === 0) return counts;
+    for (const row of this.statements.studyCounts.all(datastoreId, JSON.stringify(studyInstanceUIDs))) {
+      counts.set(row.study, { series: row.series, instances: row.instances });
     }
     return counts;
   }
@@ -312,8 +312,12 @@ function prepareReads(db: Db) {
            JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
          WHERE s.datastore_id = ? AND s.image_set_id = ? AND s.frame_id = ?`,
       ),
-      studyCounts: db.prepare<[string, string], { series: number; instances: number }>(
-        "SELECT count(*) AS series, coalesce(sum(instance_count), 0) AS instances FROM image_sets WHERE datastore_id = ? AND study_instance_uid = ? AND is_primary = 1 AND state <> 'DELETED'",
+      // One query per page: the primary-series index holds exactly these rows (named, as SQLite has no statistics).
+      studyCounts: db.prepare<[string, string], { study: string; series: number; instances: number }>(
+        `SELECT study_instance_uid AS study, count(*) AS series, coalesce(sum(instance_count), 0) AS instances
+           FROM image_sets INDEXED BY image_sets_primary_series
+          WHERE datastore_id = ? AND study_instance_uid IN (SELECT value FROM json_each(?)) AND is_primary = 1 AND state <> 'DELETED'
+          GROUP BY study_instance_uid`,
       ),
       recordAccess: db.prepare<{ atMs: number; datastoreId: string; imageSetId: string }>(
         `UPDATE image_sets SET last_accessed_at_ms = max(coalesce(last_accessed_at_ms, 0), @atMs), storage_tier = 'FREQUENT_ACCESS'
