@@ -47,6 +47,7 @@ export async function benchSearch(total = 100_000): Promise<void> {
         metadataBlobKey: `bench/${imageSetId}`,
         frameIds: [],
         newFrames: [],
+        newPixelBlobs: [],
         event: buildEvent({ accountId: '123456789012', region: 'us-east-1' }, 'Image Set Created', [], { imageSetId }, new Date()),
       });
     }

@@ -47,6 +47,11 @@ export function frameBlobKey(datastoreId: string, imageFrameId: string): string 
   return `${datastoreBlobPrefix(datastoreId)}frames/${shardOf(segment(imageFrameId, 'imageFrameId'))}/${imageFrameId}`;
 }
 
+/** The whole Pixel Data value of an instance that could not be stored as frames (behavior.md §7.1 warnings). */
+export function pixelDataBlobKey(datastoreId: string, blobId: string): string {
+  return `${datastoreBlobPrefix(datastoreId)}pixel-data/${shardOf(segment(blobId, 'blobId'))}/${blobId}`;
+}
+
 /** The metadata document (gzip JSON) of one image set version. */
 export function metadataBlobKey(datastoreId: string, imageSetId: string, versionId: string): string {
   const id = segment(imageSetId, 'imageSetId');

@@ -10,6 +10,7 @@ export {
   frameBlobKey,
   jobReportBlobKey,
   metadataBlobKey,
+  pixelDataBlobKey,
 } from './blob-keys.js';
 export { SealedBlobStore, type SealedBlobStoreOptions } from './sealed-blob-store.js';
 export { BlobIntegrityError } from '../keys/index.js';

@@ -1,5 +1,5 @@
 // One input file → a parsed instance with its frames transcoded, verified and stored (nothing visible yet).
-import { frameBlobKey, type SealedBlobStore } from '../blobs/index.js';
+import { frameBlobKey, pixelDataBlobKey, type SealedBlobStore } from '../blobs/index.js';
 import type { ObjectReader } from '../buckets/index.js';
 import { importTreatmentOf, pixelDescriptionOf, type PixelDescription, type TranscodeRequest, type TranscodeResult } from '../codec/index.js';
 import { readFrame, readPart10, type ParsedInstance } from '../dicom/index.js';
@@ -7,7 +7,7 @@ import type { DicomJsonDataset } from '../dicom/dicom-json.js';
 import { newId } from '../api/index.js';
 import { checkElementConstraints, type InstanceForDocument } from '../image-sets/index.js';
 import type { DataKey } from '../keys/index.js';
-import type { ImportWarning, WarningType } from './job-report.js';
+import { WARNING_CODES, type ImportWarning, type WarningType } from './job-report.js';
 import type { StoredFrame } from './import-job-repository.js';
 
 export interface FrameTranscoder {
@@ -23,6 +23,8 @@ export interface ImportedInstance {
   readonly sopInstanceUID: string;
   readonly document: InstanceForDocument;
   readonly storedFrames: readonly StoredFrame[];
+  /** The whole Pixel Data value, when it could not be stored as frames. */
+  readonly pixelBlob?: { readonly blobKey: string; readonly transferSyntaxUID: string; readonly sizeBytes: number };
   readonly warnings: readonly ImportWarning[];
 }
 
@@ -48,64 +50,50 @@ export async function importFile(
   const constraints = checkElementConstraints(instance.dataset);
   if (constraints.errors.length > 0) throw new CustomerFileError(constraints.errors[0]!);
   const warnings: ImportWarning[] = constraints.warnings.map((w) => ({ code: w.code, message: w.message }));
+  for (const warning of instance.warnings) warnings.push({ code: warningType(warning), message: describeWarning(warning) });
 
   const sopInstanceUID = text(instance.dataset, '00080018')!;
   const frames: InstanceForDocument['frames'][number][] = [];
   const storedFrames: StoredFrame[] = [];
   let storedTransferSyntaxUID = instance.transferSyntaxUID;
 
+  let pixelBlob: ImportedInstance['pixelBlob'];
   if (instance.pixelData !== undefined) {
-    for (const warning of instance.pixelData.warnings) warnings.push({ code: warningType(warning), message: describeWarning(warning) });
+    const pixelData = instance.pixelData;
+    for (const warning of pixelData.warnings) warnings.push({ code: warningType(warning), message: describeWarning(warning) });
     const treatment = importTreatmentOf(instance.transferSyntaxUID);
-    if (treatment === 'unsupported') throw new CustomerFileError(`Transfer syntax ${instance.transferSyntaxUID} is not supported for pixel data`);
-    let pixel: PixelDescription;
-    try {
-      pixel = pixelDescriptionOf(instance.dataset);
-    } catch (error) {
-      throw asCustomerError(error);
-    }
-    const count = instance.pixelData.frames.length;
-    // Only what the document needs is kept per frame; the codestream is dropped once stored (memory stays flat).
-    const results: Omit<TranscodeResult, 'data'>[] = new Array(count);
-    // A sliding window of frames: read → transcode (worker pool) → store, at most framesInFlight at a time.
-    let next = 0;
-    const worker = async () => {
-      while (next < count) {
-        const index = next++;
-        const bytes = await readFrame(instance, index);
-        const bitOffset = instance.pixelData!.frames[index]!.bitOffset;
-        let result: TranscodeResult;
-        try {
-          result = await options.codec.transcode({
-            transferSyntaxUID: instance.transferSyntaxUID,
-            pixel,
-            frame: bytes,
-            ...(bitOffset !== undefined ? { bitOffset } : {}),
-            target: datastore.losslessStorageFormat,
-          });
-        } catch (error) {
-          throw asCustomerError(error, `Frame ${index + 1} of ${count}: `);
-        }
-        const { data: _stored, ...kept } = result;
-        results[index] = kept;
-        const id = newId<string>();
-        const blobKey = frameBlobKey(datastore.id, id);
-        await options.blobs.put(blobKey, datastore.dataKey, Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength));
-        storedBlobKeys.push(blobKey);
-        storedFrames[index] = { id, blobKey, storedTransferSyntaxUID: result.storedTransferSyntaxUID, sizeBytes: result.data.byteLength };
-      }
+    // Pixel data that cannot become image frames is kept whole, with a warning, as HealthImaging does (behavior.md §7.1).
+    const keepWhole = async (code: 'UNSUPPORTED_TRANSFER_SYNTAX' | 'TRANSCODING_EXCEPTION' | 'FRAMES_EXTRACTION_FAILURE', message: string) => {
+      const blobKey = pixelDataBlobKey(datastore.id, newId<string>());
+      await options.blobs.put(blobKey, datastore.dataKey, readRange(instance.frameSource, pixelData.valueOffset, pixelData.valueLength));
+      storedBlobKeys.push(blobKey);
+      if (!warnings.some((w) => w.code === code)) warnings.push({ code, message });
+      pixelBlob = { blobKey, transferSyntaxUID: instance.transferSyntaxUID, sizeBytes: pixelData.valueLength };
     };
-    await Promise.all(Array.from({ length: Math.min(options.framesInFlight, count) }, worker));
-    for (let i = 0; i < count; i++) {
-      const result = results[i]!;
-      storedTransferSyntaxUID = result.storedTransferSyntaxUID;
-      frames.push({
-        id: storedFrames[i]!.id,
-        frameSizeInBytes: result.frameSizeInBytes,
-        minPixelValue: result.minPixelValue,
-        maxPixelValue: result.maxPixelValue,
-        checksums: result.checksums,
-      });
+    if (treatment === 'unsupported') {
+      await keepWhole('UNSUPPORTED_TRANSFER_SYNTAX', `Transfer syntax ${instance.transferSyntaxUID} is not supported for frames; the pixel data was stored as one object`);
+    } else if (pixelData.tag !== '7FE00010') {
+      await keepWhole('TRANSCODING_EXCEPTION', 'Float pixel data cannot be transcoded; it was stored as one object');
+    } else if (pixelData.frames.length === 0) {
+      await keepWhole('FRAMES_EXTRACTION_FAILURE', 'The pixel data could not be split into frames; it was stored as one object');
+    } else {
+      let pixel: PixelDescription;
+      try {
+        pixel = pixelDescriptionOf(instance.dataset);
+      } catch (error) {
+        throw asCustomerError(error);
+      }
+      try {
+        await transcodeFrames(instance, pixel, datastore, options, storedBlobKeys, frames, storedFrames);
+        storedTransferSyntaxUID = frames.length > 0 ? storedFrames[0]!.storedTransferSyntaxUID : storedTransferSyntaxUID;
+      } catch (error) {
+        // A codec that refuses the sample format by design (more than 16 bits, signed 8-bit) is not a broken file.
+        if (!(error instanceof CustomerFileError) || !/cannot be transcoded/.test(error.message)) throw error;
+        await Promise.all(storedFrames.map((frame) => options.blobs.delete(frame.blobKey)));
+        storedFrames.length = 0;
+        frames.length = 0;
+        await keepWhole('TRANSCODING_EXCEPTION', `${error.message}; the pixel data was stored as one object`);
+      }
     }
   }
 
@@ -115,8 +103,68 @@ export async function importFile(
     sopInstanceUID,
     document: { dataset: instance.dataset, fileMeta: instance.fileMeta, storedTransferSyntaxUID, frames },
     storedFrames,
+    ...(pixelBlob !== undefined ? { pixelBlob } : {}),
     warnings,
   };
+}
+
+/** Reads, transcodes, verifies and stores every frame, a bounded number at a time. */
+async function transcodeFrames(
+  instance: ParsedInstance,
+  pixel: PixelDescription,
+  datastore: { readonly id: string; readonly dataKey: DataKey; readonly losslessStorageFormat: 'HTJ2K' | 'JPEG_2000_LOSSLESS' },
+  options: FileImporterOptions,
+  storedBlobKeys: string[],
+  frames: InstanceForDocument['frames'][number][],
+  storedFrames: StoredFrame[],
+): Promise<void> {
+  const count = instance.pixelData!.frames.length;
+  // Only what the document needs is kept per frame; the codestream is dropped once stored (memory stays flat).
+  const results: Omit<TranscodeResult, 'data'>[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const bytes = await readFrame(instance, index);
+      const bitOffset = instance.pixelData!.frames[index]!.bitOffset;
+      let result: TranscodeResult;
+      try {
+        result = await options.codec.transcode({
+          transferSyntaxUID: instance.transferSyntaxUID,
+          pixel,
+          frame: bytes,
+          ...(bitOffset !== undefined ? { bitOffset } : {}),
+          target: datastore.losslessStorageFormat,
+        });
+      } catch (error) {
+        throw asCustomerError(error, `Frame ${index + 1} of ${count}: `);
+      }
+      const { data: _stored, ...kept } = result;
+      results[index] = kept;
+      const id = newId<string>();
+      const blobKey = frameBlobKey(datastore.id, id);
+      await options.blobs.put(blobKey, datastore.dataKey, Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength));
+      storedBlobKeys.push(blobKey);
+      storedFrames[index] = { id, blobKey, storedTransferSyntaxUID: result.storedTransferSyntaxUID, sizeBytes: result.data.byteLength };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.framesInFlight, count) }, worker));
+  for (let i = 0; i < count; i++) {
+    const result = results[i]!;
+    frames.push({
+      id: storedFrames[i]!.id,
+      frameSizeInBytes: result.frameSizeInBytes,
+      ...(result.minPixelValue !== undefined ? { minPixelValue: result.minPixelValue } : {}),
+      ...(result.maxPixelValue !== undefined ? { maxPixelValue: result.maxPixelValue } : {}),
+      checksums: result.checksums,
+    });
+  }
+}
+
+/** A byte range of a source as a stream of 4 MiB pieces (bounded memory for multi-GB pixel data). */
+async function* readRange(source: { read(offset: number, length: number): Promise<Buffer> }, offset: number, length: number): AsyncIterable<Buffer> {
+  const piece = 4 * 1024 * 1024;
+  for (let done = 0; done < length; done += piece) yield await source.read(offset + done, Math.min(piece, length - done));
 }
 
 function text(dataset: DicomJsonDataset, tag: string): string | undefined {
@@ -125,7 +173,7 @@ function text(dataset: DicomJsonDataset, tag: string): string | undefined {
 }
 
 function warningType(code: string): WarningType {
-  return code === 'INVALID_OFFSET_TABLE' || code === 'FRAME_NUMBER_MISMATCH' || code === 'FRAMES_EXTRACTION_FAILURE' ? code : 'OTHER';
+  return code in WARNING_CODES ? (code as WarningType) : 'OTHER';
 }
 
 function describeWarning(code: string): string {
@@ -134,6 +182,8 @@ function describeWarning(code: string): string {
       return 'The file was imported but contains an invalid offset table, may see issues when retrieving certain frames.';
     case 'FRAME_NUMBER_MISMATCH':
       return 'The file was imported but its number of frames does not match its pixel data fragments.';
+    case 'ELEMENTS_DISCARDED':
+      return 'The file was imported but elements after the pixel data could not be read and were discarded.';
     default:
       return `The file was imported with a warning: ${code}`;
   }

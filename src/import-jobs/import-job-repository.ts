@@ -18,6 +18,13 @@ export interface StoredFrame {
   readonly sizeBytes: number;
 }
 
+export interface StoredPixelBlob {
+  readonly sopInstanceUID: string;
+  readonly blobKey: string;
+  readonly transferSyntaxUID: string;
+  readonly sizeBytes: number;
+}
+
 /** One image set created or given a new version by the job. */
 export interface ImageSetChange {
   readonly imageSetId: ImageSetId;
@@ -44,6 +51,8 @@ export interface ImageSetChange {
   readonly frameIds: readonly string[];
   /** Frames stored by this job. */
   readonly newFrames: readonly StoredFrame[];
+  /** Whole Pixel Data values stored by this job for instances that could not be split into frames or transcoded. */
+  readonly newPixelBlobs: readonly StoredPixelBlob[];
   readonly event: EventEnvelope;
 }
 

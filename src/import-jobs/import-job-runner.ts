@@ -266,6 +266,7 @@ export class ImportJobRunner {
         metadataBlobKey,
         frameIds: listFrameIds(document),
         newFrames: instances.flatMap((instance): StoredFrame[] => [...instance.storedFrames]),
+        newPixelBlobs: instances.flatMap((instance) => (instance.pixelBlob !== undefined ? [{ sopInstanceUID: instance.sopInstanceUID, ...instance.pixelBlob }] : [])),
         event: this.imageSetEvent(datastoreId, imageSetId, isNew ? 'Image Set Created' : 'Image Set Updated', isPrimary, atMs),
       });
       for (const i of members) placed.set(i, { imageSetId, version, isPrimary });

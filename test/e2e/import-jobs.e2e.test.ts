@@ -61,7 +61,7 @@ async function readOutput(server: RunningServer, outputS3Uri: string) {
     manifest: JSON.parse(await readFile(join(path, 'job-output-manifest.json'), 'utf8')) as Manifest,
     success: await lines<SuccessLine>('SUCCESS/success.ndjson'),
     failure: await lines<FailureLine>('FAILURE/failure.ndjson'),
-    warning: await lines<{ inputFile: string }>('WARNING/warning.ndjson'),
+    warning: await lines<{ inputFile: string; importResponse: { warnings: { warning_reason_code: number }[] } }>('WARNING/warning.ndjson'),
   };
 }
 
@@ -131,9 +131,21 @@ describe('DICOM import jobs (local buckets)', () => {
       assert.equal(job.jobStatus, 'COMPLETED', job.message);
       assert.equal(job.outputS3Uri, `s3://out-bucket/out/${datastoreId}-DicomImport-${started.jobId}/`);
       assert.equal(job.jobName, `corpus-${round}`);
-      const { manifest, success, failure } = await readOutput(server, job.outputS3Uri!);
+      const { manifest, success, failure, warning } = await readOutput(server, job.outputS3Uri!);
       const summary = manifest.jobSummary;
       assert.equal(summary.numberOfScannedFiles, roundFiles.length);
+      // Pixel data that cannot become frames is imported whole, with the AWS warning code (behavior.md §7.1, §4.3).
+      const warned = new Map(warning.map((w: any) => [w.inputFile, w.importResponse.warnings.map((x: any) => x.warning_reason_code)]));
+      for (const [path, code] of [
+        ['edge/rtdose_32bit_15frame.dcm', 45312],
+        ['edge/SC_rgb_32bit.dcm', 45312],
+        ['edge/parametric_map_float.dcm', 45312],
+        ['edge/liver_deflated_image_frame.dcm', 45344],
+      ] as const) {
+        if (!roundFiles.some((f) => f.path === path)) continue;
+        assert.ok(success.some((l) => l.inputFile === `${prefix}/${path}`), `${path} is imported`);
+        assert.ok((warned.get(`${prefix}/${path}`) ?? []).includes(code), `${path} carries warning ${code}: ${JSON.stringify(warned.get(`${prefix}/${path}`))}`);
+      }
       assert.equal(summary.numberOfImportedFiles + summary.numberOfFilesWithCustomerError + summary.numberOfFilesWithServerError, roundFiles.length);
       assert.equal(summary.numberOfFilesWithServerError, 0, JSON.stringify(failure.filter((f) => f.exception.exceptionType === 'InternalServerException')));
       assert.equal(success.length, summary.numberOfImportedFiles);

@@ -185,4 +185,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sink_name, sequence)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 7: pixel data kept whole (it could not be split into frames or transcoded: behavior.md §7.1 warnings 0xB100/0xB120),
+  // one blob per SOP instance, so DICOMweb can return the instance with transfer-syntax=*.
+  `
+  CREATE TABLE instance_pixel_blobs (
+    datastore_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    sop_instance_uid TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    transfer_syntax_uid TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, image_set_id, sop_instance_uid)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -117,6 +117,8 @@ export class SqliteImageSetRepository implements ImageSetRepository {
         blobKeys.push(frame.blob_key);
         del.dropFrame.run(datastoreId, frame.id);
       }
+      for (const blob of del.pixelBlobs.all(datastoreId, imageSetId)) blobKeys.push(blob.blob_key);
+      del.dropPixelBlobs.run(datastoreId, imageSetId);
       del.dropVersions.run(datastoreId, imageSetId);
       del.dropSetFrames.run(datastoreId, imageSetId);
       del.dropTags.run(`${datastoreId}/${imageSetId}`);
@@ -351,6 +353,8 @@ function prepareDeletion(db: Db) {
            AND NOT EXISTS (SELECT 1 FROM image_set_frames s WHERE s.datastore_id = @datastoreId AND s.frame_id = f.id AND s.image_set_id <> @imageSetId)`,
       ),
       dropFrame: db.prepare<[string, string]>('DELETE FROM image_frames WHERE datastore_id = ? AND id = ?'),
+      pixelBlobs: db.prepare<[string, string], { blob_key: string }>('SELECT blob_key FROM instance_pixel_blobs WHERE datastore_id = ? AND image_set_id = ?'),
+      dropPixelBlobs: db.prepare<[string, string]>('DELETE FROM instance_pixel_blobs WHERE datastore_id = ? AND image_set_id = ?'),
       dropVersions: db.prepare<[string, string]>('DELETE FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?'),
       dropSetFrames: db.prepare<[string, string]>('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
       dropTags: db.prepare<[string]>('DELETE FROM tags WHERE resource_key = ?'),

@@ -78,6 +78,10 @@ export class SqliteImportJobRepository implements ImportJobRepository {
       insertFrame: db.prepare(
         'INSERT INTO image_frames (datastore_id, id, blob_key, stored_transfer_syntax_uid, size_bytes, created_at_ms, owner_image_set_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      putPixelBlob: db.prepare(
+        `INSERT OR REPLACE INTO instance_pixel_blobs (datastore_id, image_set_id, sop_instance_uid, blob_key, transfer_syntax_uid, size_bytes, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
       clearSetFrames: db.prepare('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
       insertSetFrame: db.prepare('INSERT OR IGNORE INTO image_set_frames (datastore_id, image_set_id, frame_id) VALUES (?, ?, ?)'),
     };
@@ -145,6 +149,9 @@ export class SqliteImportJobRepository implements ImportJobRepository {
         s.insertVersion.run(commit.datastoreId, change.imageSetId, change.version, change.workflowStatus, row.isPrimary, change.metadataBlobKey, commit.atMs, commit.atMs);
         for (const frame of change.newFrames) {
           s.insertFrame.run(commit.datastoreId, frame.id, frame.blobKey, frame.storedTransferSyntaxUID, frame.sizeBytes, commit.atMs, change.imageSetId);
+        }
+        for (const blob of change.newPixelBlobs) {
+          s.putPixelBlob.run(commit.datastoreId, change.imageSetId, blob.sopInstanceUID, blob.blobKey, blob.transferSyntaxUID, blob.sizeBytes, commit.atMs);
         }
         s.clearSetFrames.run(commit.datastoreId, change.imageSetId);
         for (const frameId of change.frameIds) s.insertSetFrame.run(commit.datastoreId, change.imageSetId, frameId);
