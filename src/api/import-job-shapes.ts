@@ -2,6 +2,17 @@
 import type { DatastoreId, JobId } from './ids.js';
 import type { JobStatus } from './shapes.js';
 
+/** The ImportConfiguration union (model 2026-05): DICOM JSON files that override metadata of a study or series. */
+export interface ImportConfiguration {
+  readonly dicomJsonMetadataImportConfiguration: {
+    readonly dicomMetadataMappings: readonly {
+      readonly studyInstanceUID: string;
+      readonly seriesInstanceUID?: string;
+      readonly metadataFilePath: string;
+    }[];
+  };
+}
+
 export interface StartDICOMImportJobInput {
   readonly datastoreId: DatastoreId;
   readonly jobName: string | undefined;
@@ -10,7 +21,7 @@ export interface StartDICOMImportJobInput {
   readonly inputS3Uri: string;
   readonly outputS3Uri: string;
   readonly inputOwnerAccountId: string | undefined;
-  readonly importConfiguration: Readonly<Record<string, unknown>> | undefined;
+  readonly importConfiguration: ImportConfiguration | undefined;
 }
 
 export interface StartDICOMImportJobOutput {
@@ -31,7 +42,7 @@ export interface DICOMImportJobProperties {
   readonly inputS3Uri: string;
   readonly outputS3Uri: string;
   readonly message?: string;
-  readonly importConfiguration?: Readonly<Record<string, unknown>>;
+  readonly importConfiguration?: ImportConfiguration;
 }
 
 export interface DICOMImportJobSummary {

@@ -28,8 +28,16 @@ export interface ImportedInstance {
   readonly warnings: readonly ImportWarning[];
 }
 
+/** DICOM JSON elements that replace or add to an instance's own, for instances of one study (or one series). */
+export interface MetadataOverride {
+  readonly studyInstanceUID: string;
+  readonly seriesInstanceUID: string | undefined;
+  readonly elements: DicomJsonDataset;
+}
+
 export interface FileImporterOptions {
   readonly blobs: SealedBlobStore;
+  readonly overrides?: readonly MetadataOverride[];
   readonly codec: FrameTranscoder;
   /** Frames of one file transcoded at the same time (bounds memory for huge multi-frame files). */
   readonly framesInFlight: number;
@@ -47,6 +55,7 @@ export async function importFile(
   } catch (error) {
     throw asCustomerError(error);
   }
+  instance = applyOverrides(instance, options.overrides ?? []);
   const constraints = checkElementConstraints(instance.dataset);
   if (constraints.errors.length > 0) throw new CustomerFileError(constraints.errors[0]!);
   const warnings: ImportWarning[] = constraints.warnings.map((w) => ({ code: w.code, message: w.message }));
@@ -166,6 +175,24 @@ async function* readRange(source: { read(offset: number, length: number): Promis
   const piece = 4 * 1024 * 1024;
   for (let done = 0; done < length; done += piece) yield await source.read(offset + done, Math.min(piece, length - done));
 }
+
+/** importConfiguration (2026-05): the mapped JSON wins over the file's values; the identifying UIDs never change. */
+function applyOverrides(instance: ParsedInstance, overrides: readonly MetadataOverride[]): ParsedInstance {
+  const study = text(instance.dataset, '0020000D');
+  const series = text(instance.dataset, '0020000E');
+  const matching = overrides.filter((o) => o.studyInstanceUID === study && (o.seriesInstanceUID === undefined || o.seriesInstanceUID === series));
+  if (matching.length === 0) return instance;
+  const dataset: Record<string, DicomJsonDataset[string]> = { ...instance.dataset };
+  // Study-wide mappings first, then series-specific ones, so the narrower mapping wins.
+  for (const override of [...matching].sort((a, b) => Number(a.seriesInstanceUID !== undefined) - Number(b.seriesInstanceUID !== undefined))) {
+    for (const [tag, element] of Object.entries(override.elements)) {
+      if (!IDENTIFYING_TAGS.has(tag.toUpperCase())) dataset[tag.toUpperCase()] = element;
+    }
+  }
+  return { ...instance, dataset };
+}
+
+const IDENTIFYING_TAGS = new Set(['0020000D', '0020000E', '00080018', '00080016', '7FE00010']);
 
 function text(dataset: DicomJsonDataset, tag: string): string | undefined {
   const value = dataset[tag]?.Value?.[0];

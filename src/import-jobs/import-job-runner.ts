@@ -1,5 +1,5 @@
 // Runs one import job: scan → parse/transcode/store each file → place → commit atomically → write reports → COMPLETED.
-import type { DatastoreId, ImageSetId, JobId, ResourceScope } from '../api/index.js';
+import type { DatastoreId, ImageSetId, ImportConfiguration, JobId, ResourceScope } from '../api/index.js';
 import { imageSetArn, newId } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
 import { BucketAccessError, parseS3Uri, type BucketObject, type BucketStore } from '../buckets/index.js';
@@ -19,7 +19,8 @@ import {
   type InstanceForDocument,
 } from '../image-sets/index.js';
 import type { DataKey } from '../keys/index.js';
-import { CustomerFileError, importFile, type FrameTranscoder, type ImportedInstance } from './file-importer.js';
+import { CustomerFileError, importFile, type FrameTranscoder, type ImportedInstance, type MetadataOverride } from './file-importer.js';
+import type { DicomJsonDataset } from '../dicom/dicom-json.js';
 import type { ImportJobRecord } from './import-job-record.js';
 import { StaleImageSetError, type ImageSetChange, type ImportJobRepository, type StoredFrame } from './import-job-repository.js';
 import { renderReport, type FailedFile, type ImageSetSummaryEntry, type ImportedFile, type JobReport } from './job-report.js';
@@ -109,7 +110,10 @@ export class ImportJobRunner {
       throw new JobFailure(`Cannot write to the output location: bucket ${output.bucket} cannot be accessed`);
     }
 
-    const objects = await this.scan(input.bucket, input.prefix, limits);
+    const overrides = await this.loadOverrides(job, input.bucket, input.prefix);
+    // The mapped JSON files sit under the input prefix too; they are configuration, not DICOM input.
+    const overrideKeys = new Set(overrides.map((o) => o.key));
+    const objects = (await this.scan(input.bucket, input.prefix, limits)).filter((o) => !overrideKeys.has(o.key));
     const imported: { file: BucketObject; instance: ImportedInstance }[] = [];
     const failed: FailedFile[] = [];
     let next = 0;
@@ -123,7 +127,7 @@ export class ImportJobRunner {
         try {
           const reader = await buckets.openObject(input.bucket, object.key);
           try {
-            imported.push({ file: object, instance: await importFile(reader, { id: job.datastoreId, ...datastore }, { blobs: this.options.blobs, codec: this.options.codec, framesInFlight: this.options.framesInFlight }, storedBlobKeys) });
+            imported.push({ file: object, instance: await importFile(reader, { id: job.datastoreId, ...datastore }, { blobs: this.options.blobs, codec: this.options.codec, framesInFlight: this.options.framesInFlight, overrides }, storedBlobKeys) });
           } finally {
             await reader.close();
           }
@@ -151,6 +155,32 @@ export class ImportJobRunner {
         }
       }
     });
+  }
+
+  /** The DICOM JSON files of importConfiguration, read from paths relative to the input prefix. */
+  private async loadOverrides(job: ImportJobRecord, bucket: string, prefix: string): Promise<(MetadataOverride & { key: string })[]> {
+    if (job.importConfigurationJson === undefined) return [];
+    const configuration = JSON.parse(job.importConfigurationJson) as ImportConfiguration;
+    const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    const overrides: (MetadataOverride & { key: string })[] = [];
+    for (const mapping of configuration.dicomJsonMetadataImportConfiguration.dicomMetadataMappings) {
+      const key = `${base}${mapping.metadataFilePath}`;
+      let parsed: unknown;
+      try {
+        const reader = await this.options.buckets.openObject(bucket, key);
+        try {
+          parsed = JSON.parse((await reader.read(0, Math.min(reader.sizeBytes, 50 * 1024 * 1024))).toString('utf8'));
+        } finally {
+          await reader.close();
+        }
+      } catch {
+        throw new JobFailure(`The metadata file ${mapping.metadataFilePath} cannot be read as JSON`);
+      }
+      const dataset = Array.isArray(parsed) && parsed.length === 1 ? parsed[0] : parsed;
+      if (!isDicomJson(dataset)) throw new JobFailure(`The metadata file ${mapping.metadataFilePath} is not a DICOM JSON data set`);
+      overrides.push({ key, studyInstanceUID: mapping.studyInstanceUID, seriesInstanceUID: mapping.seriesInstanceUID, elements: dataset });
+    }
+    return overrides;
   }
 
   private async scan(bucket: string, prefix: string, limits: ImportLimits): Promise<BucketObject[]> {
@@ -330,6 +360,13 @@ export class ImportJobRunner {
       new Date(atMs),
     );
   }
+}
+
+function isDicomJson(value: unknown): value is DicomJsonDataset {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([tag, element]) => /^[0-9A-Fa-f]{8}$/.test(tag) && element !== null && typeof element === 'object' && typeof (element as { vr?: unknown }).vr === 'string',
+  );
 }
 
 function customerFailure(inputFile: string, message: string): FailedFile {

@@ -2,13 +2,13 @@
 import { createHash } from 'node:crypto';
 import {
   ConflictException,
-  NotImplementedException,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   newId,
   type DatastoreId,
   type DICOMImportJobProperties,
   type DICOMImportJobSummary,
+  type ImportConfiguration,
   type JobId,
   type ListDICOMImportJobsInput,
   type ListDICOMImportJobsOutput,
@@ -49,9 +49,6 @@ export class ImportJobService {
   }
 
   async start(input: StartDICOMImportJobInput): Promise<StartDICOMImportJobOutput> {
-    if (input.importConfiguration !== undefined) {
-      throw new NotImplementedException('importConfiguration (DICOM JSON metadata import) is not implemented in this Tessera build yet');
-    }
     const datastore = await this.options.datastores.find(input.datastoreId);
     if (datastore === undefined || datastore.status === 'DELETED') throw new ResourceNotFoundException(`Datastore ${input.datastoreId} does not exist`);
     const nowMs = this.now();
@@ -66,14 +63,14 @@ export class ImportJobService {
       inputS3Uri: input.inputS3Uri,
       outputS3Uri: `${outputBase}${input.datastoreId}-DicomImport-${id}/`,
       inputOwnerAccountId: input.inputOwnerAccountId,
-      importConfigurationJson: undefined,
+      importConfigurationJson: input.importConfiguration === undefined ? undefined : JSON.stringify(input.importConfiguration),
       submittedAtMs: nowMs,
       endedAtMs: undefined,
       message: undefined,
       reportJson: undefined,
     };
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.datastoreId, input.jobName, input.dataAccessRoleArn, input.inputS3Uri, input.outputS3Uri, input.inputOwnerAccountId]))
+      .update(JSON.stringify([input.datastoreId, input.jobName, input.dataAccessRoleArn, input.inputS3Uri, input.outputS3Uri, input.inputOwnerAccountId, input.importConfiguration ?? null]))
       .digest('hex');
     const result = await this.options.repository.create({
       job,
@@ -108,6 +105,7 @@ export class ImportJobService {
       ...summary(job),
       inputS3Uri: job.inputS3Uri,
       outputS3Uri: job.outputS3Uri,
+      ...(job.importConfigurationJson !== undefined ? { importConfiguration: JSON.parse(job.importConfigurationJson) as ImportConfiguration } : {}),
     };
   }
 

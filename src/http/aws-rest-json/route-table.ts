@@ -11,7 +11,9 @@ import {
   SHAPES,
   type DatastoreId,
   type ImageSetId,
+  type ImportConfiguration,
   type JobId,
+  type StringShape,
   type OperationName,
   type Violations,
   type RequestContext,
@@ -156,8 +158,17 @@ async function listDICOMImportJobs(request: BoundRequest, context: RequestContex
   return handlers.listDICOMImportJobs(input, context);
 }
 
-/** The ImportConfiguration union: exactly one member, dicomJsonMetadataImportConfiguration. */
-function importConfigurationOf(v: Violations, value: unknown): Readonly<Record<string, unknown>> | undefined {
+const METADATA_FILE_PATH: StringShape = {
+  type: 'string',
+  pattern: /^[a-zA-Z0-9!-~]+([a-zA-Z0-9!-~ ]*[a-zA-Z0-9!-~]+)*$/,
+  patternText: '[a-zA-Z0-9!-~]+([a-zA-Z0-9!-~ ]*[a-zA-Z0-9!-~]+)*',
+  minLength: 1,
+  maxLength: 1024,
+};
+const DICOM_UID: StringShape = { type: 'string', pattern: /^[0-9.]+$/, patternText: '[0-9.]+', minLength: 0, maxLength: 512 };
+
+/** The ImportConfiguration union: exactly one member, dicomJsonMetadataImportConfiguration (wire contract §5). */
+function importConfigurationOf(v: Violations, value: unknown): ImportConfiguration | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
     v.add('importConfiguration', value, 'Member must be a structure');
@@ -168,7 +179,23 @@ function importConfigurationOf(v: Violations, value: unknown): Readonly<Record<s
     v.add('importConfiguration', members.join(','), 'Exactly one member of the union must be set: dicomJsonMetadataImportConfiguration');
     return undefined;
   }
-  return value as Record<string, unknown>;
+  const configuration = (value as { dicomJsonMetadataImportConfiguration: unknown }).dicomJsonMetadataImportConfiguration as Record<string, unknown> | null;
+  const mappings = configuration?.dicomMetadataMappings;
+  const member = 'importConfiguration.dicomJsonMetadataImportConfiguration.dicomMetadataMappings';
+  if (!Array.isArray(mappings) || mappings.length < 1 || mappings.length > 1000) {
+    v.add(member, Array.isArray(mappings) ? `${mappings.length} mappings` : mappings ?? null, 'Member must be a list of 1 to 1000 mappings');
+    return undefined;
+  }
+  const before = v.isEmpty;
+  const bound = mappings.map((raw: unknown, i: number) => {
+    const mapping = (raw ?? {}) as Record<string, unknown>;
+    const at = `${member}.${i + 1}.member`;
+    const studyInstanceUID = v.string(`${at}.studyInstanceUID`, mapping.studyInstanceUID, DICOM_UID, true);
+    const seriesInstanceUID = v.string(`${at}.seriesInstanceUID`, mapping.seriesInstanceUID, DICOM_UID, false);
+    const metadataFilePath = v.string(`${at}.metadataFilePath`, mapping.metadataFilePath, METADATA_FILE_PATH, true);
+    return { studyInstanceUID: studyInstanceUID ?? '', ...(seriesInstanceUID !== undefined ? { seriesInstanceUID } : {}), metadataFilePath: metadataFilePath ?? '' };
+  });
+  return before && !v.isEmpty ? undefined : { dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: bound } };
 }
 
 // --- image sets (validated here; the read-path and change issues implement them) ---
