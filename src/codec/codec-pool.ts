@@ -29,7 +29,9 @@ export class CodecPool {
     this.#frameTimeoutMs = options.frameTimeoutMs ?? 300_000;
     this.#pool = new Piscina({
       filename: new URL('./frame-transcoder.worker.js', import.meta.url).href,
-      minThreads: threads,
+      // Workers start on first use: a server that never imports never loads the codecs, and stopping right after start
+      // cannot catch a worker half-way through loading its module (which aborts Node 20).
+      minThreads: 0,
       maxThreads: threads,
       maxQueue: this.#capacity,
       idleTimeout: 60_000,
