@@ -586,7 +586,7 @@ describe('the server process (e2e)', () => {
 
       const entries = (await readdir(dataDir)).sort();
       for (const required of ['account-id', 'credentials', 'index.sqlite', 'master.key']) assert.ok(entries.includes(required), `${required} in ${entries.join(', ')}`);
-      const allowed = new Set(['account-id', 'credentials', 'index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm', 'master.key', 'blobs', 'buckets']);
+      const allowed = new Set(['account-id', 'credentials', 'index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm', 'master.key', 'blobs', 'buckets', 'audit', 'events']);
       assert.deepEqual(entries.filter((e) => !allowed.has(e)), [], `unexpected entries: ${entries.join(', ')}`);
       assert.equal(await mode(dataDir), 0o700);
       for (const secret of ['account-id', 'credentials', 'master.key']) assert.equal(await mode(join(dataDir, secret)), 0o600, secret);
