@@ -26,6 +26,7 @@ import { EventDispatcher, type EventSink } from './events/index.js';
 import { JsonLinesFileSink } from './events/sinks/json-lines-file-sink.js';
 import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
+import { FileAuditLog } from './audit/file-audit-log.js';
 
 export interface App {
   readonly accountId: string;
@@ -45,6 +46,7 @@ export async function buildApp(config: Config): Promise<App> {
   const accountId = await resolveAccountId(dataFolder, config.accountId);
   const scope: ResourceScope = { partition: 'aws', region: config.region, accountId };
   const db = SqliteDb.open(dataFolder.indexPath);
+  const closeOnFailure: (() => Promise<void>)[] = [];
 
   try {
     const generatedCredentialsPath = await ensureAdminKey(config, db.credentials, keyRing, dataFolder, accountId);
@@ -139,12 +141,24 @@ export async function buildApp(config: Config): Promise<App> {
       log: { warn: (object, message) => log?.warn(object, message), error: (object, message) => log?.error(object, message) },
     });
 
+    const auditLog = await FileAuditLog.open({
+      dir: join(dataFolder.root, 'audit'),
+      maxFileBytes: config.audit.maxFileBytes,
+      batchMs: config.audit.batchMs,
+      onError: (error, message) => log?.error({ err: error }, message),
+      onTornFile: (path) =>
+        // Only stderr here: the HTTP logger does not exist yet.
+        process.stderr.write(`tessera: audit file ${path} ends mid-record (crash or truncation); left as found, writing continues in a new file\n`),
+    });
+    closeOnFailure.push(() => auditLog.close());
+
     const http = createHttpServer({
       handlers,
       services: { eventFeed: db.outbox },
       authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,
+      audit: { log: auditLog, scope: { partition: scope.partition, region: config.region, accountId } },
     });
     log = http.log;
 
@@ -166,6 +180,7 @@ export async function buildApp(config: Config): Promise<App> {
         if (isClosed) return;
         isClosed = true;
         await http.close(); // in-flight requests finish first
+        await auditLog.close(); // every call's record is written and synced
         datastores.close();
         await importJobs.close(); // running jobs finish; queued ones stay SUBMITTED for the next start
         await deleter.close();
@@ -176,6 +191,7 @@ export async function buildApp(config: Config): Promise<App> {
       },
     };
   } catch (error) {
+    for (const close of closeOnFailure) await close().catch(() => undefined);
     db.close();
     throw error;
   }

@@ -4,11 +4,14 @@ import { buildApp } from './app.js';
 import { CREDENTIALS_PROFILE } from './auth/credentials-file.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { readCredentialsFile, runImportCommand } from './cli/import-command.js';
+import { queryAuditFolder, verifyAuditFolder, type AuditQuery } from './audit/index.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const USAGE = `Usage: tessera serve [--host H] [--port P] [--data-dir DIR] [--region R] [...]
        tessera import <dir-or-file...> --datastore <id> [--endpoint URL] [--data-dir DIR]
+       tessera audit verify [--data-dir DIR]
+       tessera audit query [--data-dir DIR] [--from ISO] [--to ISO] [--principal ARN-or-user] [--action Name] [--resource text]
 Every serve flag has an environment twin: --data-dir ↔ TESSERA_DATA_DIR. See README.md.`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -18,6 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === 'import') return importCommand(rest);
+  if (command === 'audit') return auditCommand(rest);
   if (command !== 'serve') {
     process.stderr.write(`tessera: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -59,6 +63,57 @@ async function main(argv: readonly string[]): Promise<number> {
   await stopped;
   process.stdout.write(`Tessera stopping (${stopSignal})\n`);
   await app.close();
+  return 0;
+}
+
+async function auditCommand(argv: readonly string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const flags = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.indexOf('=');
+    if (!arg.startsWith('--')) {
+      process.stderr.write(`tessera audit: unexpected argument '${arg}'\n${USAGE}\n`);
+      return 2;
+    }
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else flags.set(arg.slice(2), rest[++i] ?? '');
+  }
+  const known = action === 'verify' ? ['data-dir'] : ['data-dir', 'from', 'to', 'principal', 'action', 'resource'];
+  const unknown = [...flags.keys()].find((name) => !known.includes(name));
+  if ((action !== 'verify' && action !== 'query') || unknown !== undefined) {
+    process.stderr.write(`tessera audit: ${unknown !== undefined ? `unknown flag --${unknown}` : 'give verify or query'}\n${USAGE}\n`);
+    return 2;
+  }
+  const dir = join(flags.get('data-dir') ?? process.env.TESSERA_DATA_DIR ?? './data', 'audit');
+  if (action === 'verify') {
+    const result = await verifyAuditFolder(dir);
+    if (result.ok) {
+      process.stdout.write(`audit trail intact: ${result.records} records in ${result.files} files (${dir})\n`);
+      return 0;
+    }
+    process.stdout.write(
+      `audit trail BROKEN at ${result.file} line ${result.line} (sequence ${result.sequence ?? '?'}): ${result.reason}; ${result.records} records before it are intact\n`,
+    );
+    return 1;
+  }
+  const time = (name: string): number | undefined => {
+    const text = flags.get(name);
+    if (text === undefined) return undefined;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new Error(`--${name} '${text}' is not an ISO 8601 time`);
+    return ms;
+  };
+  const query: AuditQuery = {
+    ...(time('from') !== undefined ? { fromMs: time('from')! } : {}),
+    ...(time('to') !== undefined ? { toMs: time('to')! } : {}),
+    ...(flags.has('principal') ? { principal: flags.get('principal')! } : {}),
+    ...(flags.has('action') ? { action: flags.get('action')! } : {}),
+    ...(flags.has('resource') ? { resource: flags.get('resource')! } : {}),
+  };
+  for await (const record of queryAuditFolder(dir, query)) {
+    if (!process.stdout.write(`${JSON.stringify(record)}\n`)) await new Promise((resolveDrain) => process.stdout.once('drain', resolveDrain));
+  }
   return 0;
 }
 

@@ -198,7 +198,7 @@ export function redactObject(object: Record<string, unknown>): Record<string, un
 export function pathShape(rawPath: string): string {
   const shape = rawPath
     .split('/')
-    .map((segment) => (segment === '' || /^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(segment) ? segment : '{}'))
+    .map((segment) => (segment === '' || /^[A-Za-z][A-Za-z_-]{0,29}$/.test(segment) ? segment : '{}'))
     .join('/');
   return shape.length > 200 ? `${shape.slice(0, 200)}…` : shape;
 }

@@ -111,3 +111,14 @@ for (const [env, pattern] of [
     assert.throws(() => loadConfig(env, []), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
   });
 }
+
+test('audit files rotate at 64 MiB and batch 2 ms by default; both are adjustable', () => {
+  const defaults = loadConfig({}, []);
+  assert.equal(defaults.audit.maxFileBytes, 64 * 1024 * 1024);
+  assert.equal(defaults.audit.batchMs, 2);
+  const set = loadConfig({ TESSERA_AUDIT_MAX_FILE_BYTES: '4096' }, ['--audit-batch-ms', '0']);
+  assert.equal(set.audit.maxFileBytes, 4096);
+  assert.equal(set.audit.batchMs, 0);
+  assert.throws(() => loadConfig({ TESSERA_AUDIT_MAX_FILE_BYTES: '10' }, []), ConfigError);
+  assert.throws(() => loadConfig({ TESSERA_AUDIT_BATCH_MS: 'soon' }, []), /TESSERA_AUDIT_BATCH_MS must be an integer/);
+});

@@ -50,6 +50,15 @@ export interface Config {
   };
   /** Delivery of outbox events to sinks; with no sink configured nothing is delivered (the GET /events feed still works). */
   readonly events: EventsConfig;
+  /** The CloudTrail-format audit trail in <data>/audit. */
+  readonly audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** A file is rotated before it grows past this (default 64 MiB). */
+  readonly maxFileBytes: number;
+  /** Records of calls within this many ms share one write + fsync (default 2). */
+  readonly batchMs: number;
 }
 
 export interface EventsConfig {
@@ -156,6 +165,10 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       codecThreads: integer('TESSERA_CODEC_THREADS', get('TESSERA_CODEC_THREADS') ?? String(Math.max(1, availableParallelism())), 1, 256),
     }),
     events: eventsConfig(get, region),
+    audit: Object.freeze({
+      maxFileBytes: integer('TESSERA_AUDIT_MAX_FILE_BYTES', get('TESSERA_AUDIT_MAX_FILE_BYTES') ?? String(64 * 1024 * 1024), 1024, Number.MAX_SAFE_INTEGER),
+      batchMs: integer('TESSERA_AUDIT_BATCH_MS', get('TESSERA_AUDIT_BATCH_MS') ?? '2', 0, 1000),
+    }),
   });
 }
 
@@ -260,7 +273,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'import-running-jobs', 'codec-threads', 'archive-after-seconds', 'frame-cache-mb', 'access-flush-ms', 'tiering-sweep-ms',
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
-    'eventbridge-access-key-id', 'eventbridge-secret-access-key',
+    'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

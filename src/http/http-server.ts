@@ -8,11 +8,12 @@ import {
   ValidationException,
   type RequestContext,
 } from '../api/index.js';
+import { buildAuditRecord, type AuditLog, type AuditScope, type AuditedCall } from '../audit/index.js';
 import type { ApiHandlers, Authenticator } from './aws-rest-json/api-handlers.js';
 import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
 import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
-import { Router } from './aws-rest-json/router.js';
+import { Router, type RouteMatch } from './aws-rest-json/router.js';
 import { matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
 
 export interface HttpServerOptions {
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   readonly authenticator: Authenticator;
   readonly maxRequestBodyBytes: number;
   readonly logLevel: string;
+  /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
+  readonly audit?: { readonly log: AuditLog; readonly scope: AuditScope };
 }
 
 export interface Logger {
@@ -38,9 +41,50 @@ export interface HttpServer {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Event names of Tessera's own routes (they are not in the AWS route table). */
+const TESSERA_EVENT_NAMES: Readonly<Record<string, string>> = { 'GET /events': 'ListEvents' };
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const router = new Router(ROUTES);
+  const audit = options.audit;
+  /** Appends the call's record; runs after the response is written, the AuditLog writes it with its next batch. */
+  const recordCall = (call: AuditedCall, log: FastifyRequest['log']) => {
+    if (audit === undefined) return;
+    try {
+      audit.log.append(buildAuditRecord(call, audit.scope));
+    } catch (error) {
+      log.error({ err: error, requestId: call.requestId }, 'audit record could not be built');
+    }
+  };
+  /** The call as far as the edge knows it before routing (error handlers of fastify). */
+  const earlyCall = (request: FastifyRequest, requestId: string, error: ApiError): AuditedCall => {
+    const url = request.raw.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    let match: RouteMatch | undefined;
+    try {
+      match = router.match(request.method, rawPath);
+    } catch {
+      match = undefined;
+    }
+    return {
+      startMs: Date.now(),
+      requestId,
+      eventId: randomUUID(),
+      operation: match?.route.operation ?? TESSERA_EVENT_NAMES[`${request.method} ${rawPath}`],
+      method: request.method,
+      rawPath,
+      labels: match?.labels,
+      rawQuery: queryStart < 0 ? '' : url.slice(queryStart + 1),
+      body: EMPTY, // not read (too large or unparsable)
+      principal: undefined,
+      authorization: headerText(request.raw.headers.authorization),
+      sourceIp: request.ip,
+      userAgent: headerText(request.raw.headers['user-agent']),
+      error: { code: error.code, message: error.message },
+      resultDatastoreId: undefined,
+    };
+  };
   const app = Fastify({
     logger: { level: options.logLevel, redact: ['req.headers.authorization', 'req.headers["x-amz-security-token"]'] },
     // The audit trail records calls; per-request info logs would flood the frame path.
@@ -62,8 +106,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     frameworkErrors: (error, request, reply) => {
       const requestId = randomUUID();
       reply.hijack();
-      writeError(reply.raw, requestId, new ValidationException(`The request could not be parsed: ${error.message}`));
-      void request;
+      const apiError = new ValidationException(`The request could not be parsed: ${error.message}`);
+      writeError(reply.raw, requestId, apiError);
+      recordCall(earlyCall(request, requestId, apiError), request.log);
     },
   });
 
@@ -82,12 +127,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (apiError instanceof InternalServerException) request.log.error({ err: error, requestId }, 'request failed');
     reply.hijack();
     writeError(reply.raw, requestId, apiError);
+    recordCall(earlyCall(request, requestId, apiError), request.log);
   });
 
   // Methods fastify does not route (PROPFIND, ...) still get the AWS error format.
   app.setNotFoundHandler((request, reply) => {
     reply.hijack();
-    writeError(reply.raw, randomUUID(), new UnknownOperationException(`No operation matches ${request.method} ${request.url.split('?')[0]}`));
+    const requestId = randomUUID();
+    const apiError = new UnknownOperationException(`No operation matches ${request.method} ${request.url.split('?')[0]}`);
+    writeError(reply.raw, requestId, apiError);
+    recordCall(earlyCall(request, requestId, apiError), request.log);
   });
 
   app.get('/health', async (_request, reply) => {
@@ -97,6 +146,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack(); // responses are written to the raw socket exactly as the contract says
+    const startMs = Date.now();
     const requestId = randomUUID();
     const raw = request.raw;
     const url = raw.url ?? '/';
@@ -104,8 +154,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    // Routing comes before authentication only to name the audit record; its errors still answer after authentication.
+    const tesseraRoute = matchTesseraRoute(request.method, rawPath);
+    let match: RouteMatch | undefined;
+    let routeError: unknown;
+    if (tesseraRoute === undefined) {
+      try {
+        match = router.match(request.method, rawPath);
+      } catch (error) {
+        routeError = error;
+      }
+    }
+    let principal: RequestContext['principal'] | undefined;
+    let failure: ApiError | undefined;
+    let resultDatastoreId: string | undefined;
     try {
-      const principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
+      principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
       const context: RequestContext = {
         requestId,
         principal,
@@ -113,24 +177,49 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         userAgent: raw.headers['user-agent'],
       };
       // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
-      const tesseraRoute = matchTesseraRoute(request.method, rawPath);
       if (tesseraRoute !== undefined) {
         writeJson(reply.raw, requestId, 200, await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services));
-        return;
+      } else {
+        if (routeError !== undefined) throw routeError;
+        if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+        const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
+        if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);
+        else {
+          writeJson(reply.raw, requestId, 200, toWireJson(result));
+          if (match.route.operation === 'CreateDatastore') resultDatastoreId = (result as { datastoreId?: string }).datastoreId;
+        }
       }
-      const match = router.match(request.method, rawPath);
-      if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
-      const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
-      if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);
-      else writeJson(reply.raw, requestId, 200, toWireJson(result));
     } catch (error) {
       if (error instanceof ApiError) {
         if (error instanceof InternalServerException) request.log.error({ err: error.cause ?? error, requestId }, 'request failed');
-        writeError(reply.raw, requestId, error);
+        failure = error;
       } else {
         request.log.error({ err: error, requestId }, 'unexpected error');
-        writeError(reply.raw, requestId, new InternalServerException());
+        failure = new InternalServerException();
       }
+      writeError(reply.raw, requestId, failure);
+    }
+    if (audit !== undefined) {
+      recordCall(
+        {
+          startMs,
+          requestId,
+          eventId: randomUUID(),
+          operation: match?.route.operation ?? (tesseraRoute !== undefined ? TESSERA_EVENT_NAMES[`${request.method} ${tesseraRoute.path}`] : undefined),
+          method: request.method,
+          rawPath,
+          labels: match?.labels,
+          rawQuery,
+          body,
+          principal,
+          authorization: principal === undefined ? headerText(raw.headers.authorization) : undefined,
+          sourceIp: request.ip,
+          userAgent: headerText(raw.headers['user-agent']),
+          error: failure === undefined ? undefined : { code: failure.code, message: failure.message },
+          resultDatastoreId,
+        },
+        request.log,
+      );
     }
   });
 
@@ -152,4 +241,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
     },
   };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
