@@ -17,6 +17,7 @@ import {
   type ImageSetMetadataDocument,
   type ImageSetRepository,
   type InstanceForDocument,
+  type NormalizedLevels,
 } from '../image-sets/index.js';
 import type { DataKey } from '../keys/index.js';
 import { CustomerFileError, importFile, type FrameTranscoder, type ImportedInstance, type MetadataOverride } from './file-importer.js';
@@ -24,7 +25,7 @@ import type { DicomJsonDataset } from '../dicom/dicom-json.js';
 import type { ImportJobRecord } from './import-job-record.js';
 import { StaleImageSetError, type ImageSetChange, type ImportJobRepository, type StoredFrame } from './import-job-repository.js';
 import { renderReport, type FailedFile, type ImageSetSummaryEntry, type ImportedFile, type JobReport } from './job-report.js';
-import { placeInstances, type ExistingPrimary, type LevelsLike, type Target } from './placement.js';
+import { placeInstances, type ExistingPrimary, type Target } from './placement.js';
 
 export interface ImportLimits {
   readonly maxFilesPerJob: number;
@@ -214,7 +215,7 @@ export class ImportJobRunner {
   ): Promise<string> {
     const { imageSets, documents } = this.options;
     const datastoreId = job.datastoreId;
-    const levels = imported.map(({ instance }) => normalizedLevels(instance.document.dataset) as LevelsLike);
+    const levels = imported.map(({ instance }) => normalizedLevels(instance.document.dataset) as NormalizedLevels);
 
     // What is stored now, for every series and study the job touches.
     const primaries = new Map<string, ExistingPrimary & { latestVersion: number }>();
@@ -223,11 +224,11 @@ export class ImportJobRunner {
       const key = `${instance.studyInstanceUID}|${instance.seriesInstanceUID}`;
       if (!primaries.has(key)) {
         const stored = await imageSets.findPrimary(datastoreId, instance.studyInstanceUID, instance.seriesInstanceUID);
-        if (stored !== undefined) primaries.set(key, { imageSetId: stored.id, studyInstanceUID: stored.studyInstanceUID, seriesInstanceUID: stored.seriesInstanceUID, levels: JSON.parse(stored.levelsJson) as LevelsLike, latestVersion: stored.latestVersion });
+        if (stored !== undefined) primaries.set(key, { imageSetId: stored.id, studyInstanceUID: stored.studyInstanceUID, seriesInstanceUID: stored.seriesInstanceUID, levels: JSON.parse(stored.levelsJson) as NormalizedLevels, latestVersion: stored.latestVersion });
       }
       if (!studyPrimaries.has(instance.studyInstanceUID)) {
         const rows = await imageSets.listStudyPrimaries(datastoreId, instance.studyInstanceUID);
-        studyPrimaries.set(instance.studyInstanceUID, rows.map((r) => ({ imageSetId: r.id, studyInstanceUID: r.studyInstanceUID, seriesInstanceUID: r.seriesInstanceUID, levels: JSON.parse(r.levelsJson) as LevelsLike })));
+        studyPrimaries.set(instance.studyInstanceUID, rows.map((r) => ({ imageSetId: r.id, studyInstanceUID: r.studyInstanceUID, seriesInstanceUID: r.seriesInstanceUID, levels: JSON.parse(r.levelsJson) as NormalizedLevels })));
       }
     }
     const targets = placeInstances(

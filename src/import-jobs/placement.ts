@@ -1,10 +1,7 @@
 // Primary / non-primary placement of a job's instances (behavior.md §5.2), as a pure decision over what is stored.
+import type { NormalizedLevels } from '../image-sets/index.js';
 
-export interface LevelsLike {
-  readonly patient: Record<string, unknown>;
-  readonly study: Record<string, unknown>;
-  readonly series: Record<string, unknown>;
-}
+type LevelsLike = NormalizedLevels;
 
 export interface PlacementInstance {
   readonly studyInstanceUID: string;
