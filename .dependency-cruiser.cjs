@@ -58,6 +58,13 @@ module.exports = {
       to: { path: 'node_modules/(fastify|@fastify|pino)/' },
     },
     {
+      name: 'prom-client-home',
+      comment: 'metrics/ (and the HTTP edge) only; its types stay out of exported signatures',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(metrics|http)/', '\\.test\\.ts$'] },
+      to: { path: 'node_modules/prom-client/' },
+    },
+    {
       name: 'sqlite-home',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/db/sqlite/', '\\.test\\.ts$'] },

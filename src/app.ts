@@ -1,7 +1,8 @@
 // Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
 import { createHmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
+import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
 import { formatSharedCredentials } from './auth/credentials-file.js';
@@ -27,6 +28,7 @@ import { JsonLinesFileSink } from './events/sinks/json-lines-file-sink.js';
 import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
+import { TesseraMetrics } from './metrics/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -38,6 +40,8 @@ export interface App {
 }
 
 const ADMIN_USER = 'admin';
+/** tessera_outbox_lag_events reads at most this many events past a sink's cursor per scrape. */
+const OUTBOX_LAG_CAP = 1000;
 
 export async function buildApp(config: Config): Promise<App> {
   const dataFolder = await openDataFolder(config.dataDir);
@@ -70,6 +74,20 @@ export async function buildApp(config: Config): Promise<App> {
     const blobs = new SealedBlobStore(new FilesystemBlobStore(dataFolder.blobsPath));
     const buckets: BucketStore = config.s3 !== undefined ? new S3BucketStore(config.s3) : new LocalBucketStore(dataFolder.bucketsPath);
     const codec = new CodecPool({ threads: config.imports.codecThreads });
+    const sinks = eventSinks(config, dataFolder);
+    const metrics = new TesseraMetrics({
+      operations: [...OPERATION_NAMES, 'ListEvents'],
+      codecQueue: () => ({ pendingFrames: codec.pendingFrames, waitingCallers: codec.waitingCallers }),
+      // The outbox has no "latest sequence" read: the lag is counted by reading past each cursor, capped.
+      outboxLag: async () => {
+        const lag = new Map<string, number>();
+        for (const sink of sinks) {
+          const cursor = await db.eventDelivery.readCursor(sink.name);
+          lag.set(sink.name, (await db.outbox.readAfter(cursor, OUTBOX_LAG_CAP)).length);
+        }
+        return lag;
+      },
+    });
     const datastoreKeys = new DatastoreKeys(datastores, keyRing);
     const onError = (error: unknown, context: string) => log?.error({ err: error }, context);
     const runner = new ImportJobRunner({
@@ -78,7 +96,16 @@ export async function buildApp(config: Config): Promise<App> {
       documents: new ImageSetDocuments(blobs),
       blobs,
       buckets,
-      codec,
+      // Counted here, one counter step and one histogram observation per frame.
+      codec: {
+        transcode: async (request) => {
+          const startedAt = performance.now();
+          const result = await codec.transcode(request);
+          metrics.recordFrameTranscoded((performance.now() - startedAt) / 1000);
+          return result;
+        },
+      },
+      metrics: { fileProcessed: (outcome, bytes) => metrics.recordImportFile(outcome, bytes) },
       datastores: { describe: (datastoreId) => datastoreKeys.keyFor(datastoreId) },
       scope,
       limits: config.imports,
@@ -133,7 +160,7 @@ export async function buildApp(config: Config): Promise<App> {
     const events = new EventDispatcher({
       outbox: db.outbox,
       store: db.eventDelivery,
-      sinks: eventSinks(config, dataFolder),
+      sinks,
       pollIntervalMs: config.events.pollIntervalMs,
       maxAttempts: config.events.maxAttempts,
       retryBaseMs: config.events.retryBaseMs,
@@ -154,7 +181,8 @@ export async function buildApp(config: Config): Promise<App> {
 
     const http = createHttpServer({
       handlers,
-      services: { eventFeed: db.outbox },
+      services: { eventFeed: db.outbox, metrics: { access: config.metrics, scrape: () => metrics.scrape() } },
+      metrics,
       authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,

@@ -122,3 +122,10 @@ test('audit files rotate at 64 MiB and batch 2 ms by default; both are adjustabl
   assert.throws(() => loadConfig({ TESSERA_AUDIT_MAX_FILE_BYTES: '10' }, []), ConfigError);
   assert.throws(() => loadConfig({ TESSERA_AUDIT_BATCH_MS: 'soon' }, []), /TESSERA_AUDIT_BATCH_MS must be an integer/);
 });
+
+test('GET /metrics is SigV4-protected by default; TESSERA_METRICS opens or removes it', () => {
+  assert.equal(loadConfig({}, []).metrics, 'sigv4');
+  assert.equal(loadConfig({ TESSERA_METRICS: 'open' }, []).metrics, 'open');
+  assert.equal(loadConfig({}, ['--metrics', 'off']).metrics, 'off');
+  assert.throws(() => loadConfig({ TESSERA_METRICS: 'public' }, []), (error: unknown) => error instanceof ConfigError && /TESSERA_METRICS must be sigv4, open or off/.test(error.message));
+});

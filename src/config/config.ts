@@ -52,6 +52,8 @@ export interface Config {
   readonly events: EventsConfig;
   /** The CloudTrail-format audit trail in <data>/audit. */
   readonly audit: AuditConfig;
+  /** GET /metrics: SigV4-protected like every route (default), open to anyone (loopback Prometheus), or off (404). */
+  readonly metrics: 'sigv4' | 'open' | 'off';
 }
 
 export interface AuditConfig {
@@ -131,6 +133,9 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   if (!(levels as readonly string[]).includes(logLevel)) fail(`TESSERA_LOG_LEVEL must be one of ${levels.join(', ')}`);
 
+  const metrics = get('TESSERA_METRICS') ?? 'sigv4';
+  if (metrics !== 'sigv4' && metrics !== 'open' && metrics !== 'off') fail(`TESSERA_METRICS must be sigv4, open or off, got '${metrics}'`);
+
   return Object.freeze({
     host,
     port,
@@ -169,6 +174,7 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       maxFileBytes: integer('TESSERA_AUDIT_MAX_FILE_BYTES', get('TESSERA_AUDIT_MAX_FILE_BYTES') ?? String(64 * 1024 * 1024), 1024, Number.MAX_SAFE_INTEGER),
       batchMs: integer('TESSERA_AUDIT_BATCH_MS', get('TESSERA_AUDIT_BATCH_MS') ?? '2', 0, 1000),
     }),
+    metrics,
   });
 }
 
@@ -273,7 +279,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'import-running-jobs', 'codec-threads', 'archive-after-seconds', 'frame-cache-mb', 'access-flush-ms', 'tiering-sweep-ms',
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
-    'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms',
+    'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

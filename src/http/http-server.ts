@@ -1,5 +1,6 @@
 // The HTTP edge: fastify for connections and lifecycle; routing, auth and error writing on the raw request.
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   ApiError,
@@ -14,7 +15,13 @@ import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
 import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
 import { Router, type RouteMatch } from './aws-rest-json/router.js';
-import { matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
+import { TESSERA_ROUTES, matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
+
+/** Per-request metrics (src/metrics/ implements it); called once per answered request, after the response. */
+export interface RequestMetrics {
+  /** `operation` is undefined when no operation matched; `errorCode` is set for error responses. */
+  recordCall(operation: string | undefined, durationSeconds: number, errorCode?: string): void;
+}
 
 export interface HttpServerOptions {
   readonly handlers: ApiHandlers;
@@ -25,6 +32,7 @@ export interface HttpServerOptions {
   readonly logLevel: string;
   /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
   readonly audit?: { readonly log: AuditLog; readonly scope: AuditScope };
+  readonly metrics?: RequestMetrics;
 }
 
 export interface Logger {
@@ -42,13 +50,21 @@ export interface HttpServer {
 
 const EMPTY = Buffer.alloc(0);
 /** Event names of Tessera's own routes (they are not in the AWS route table). */
-const TESSERA_EVENT_NAMES: Readonly<Record<string, string>> = { 'GET /events': 'ListEvents' };
+const TESSERA_EVENT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(TESSERA_ROUTES.map((route) => [`${route.method} ${route.path}`, route.eventName]));
+/** Scrapes are not API calls: they do not move the per-operation call counts (their errors still count). */
+const UNCOUNTED_OPERATIONS = new Set(['GetMetrics']);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const router = new Router(ROUTES);
   const audit = options.audit;
+  const metrics = options.metrics;
+  const recordMetrics = (operation: string | undefined, startedAt: number, errorCode: string | undefined) => {
+    if (metrics === undefined) return;
+    metrics.recordCall(operation !== undefined && UNCOUNTED_OPERATIONS.has(operation) ? undefined : operation, (performance.now() - startedAt) / 1000, errorCode);
+  };
   /** Appends the call's record; runs after the response is written, the AuditLog writes it with its next batch. */
-  const recordCall = (call: AuditedCall, log: FastifyRequest['log']) => {
+  const recordCall = (call: AuditedCall, log: FastifyRequest['log'], startedAt = performance.now()) => {
+    recordMetrics(call.operation, startedAt, call.error?.code);
     if (audit === undefined) return;
     try {
       audit.log.append(buildAuditRecord(call, audit.scope));
@@ -146,6 +162,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack(); // responses are written to the raw socket exactly as the contract says
+    const startedAt = performance.now();
     const startMs = Date.now();
     const requestId = randomUUID();
     const raw = request.raw;
@@ -169,17 +186,21 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let failure: ApiError | undefined;
     let resultDatastoreId: string | undefined;
     try {
-      principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
-      const context: RequestContext = {
-        requestId,
-        principal,
-        sourceIp: request.ip,
-        userAgent: raw.headers['user-agent'],
-      };
+      const access = tesseraRoute?.access?.(options.services) ?? 'sigv4';
+      // A switched-off route does not exist, whoever asks.
+      if (access === 'off') throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+      let context: RequestContext | undefined;
+      if (access === 'sigv4') {
+        principal = await options.authenticator.authenticate({ method: request.method, rawPath, rawQuery, headers: raw.headers, body });
+        context = { requestId, principal, sourceIp: request.ip, userAgent: raw.headers['user-agent'] };
+      }
       // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
       if (tesseraRoute !== undefined) {
-        writeJson(reply.raw, requestId, 200, await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services));
+        const answer = await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services);
+        if (typeof answer === 'string') writeJson(reply.raw, requestId, 200, answer);
+        else writeBinary(reply.raw, requestId, answer);
       } else {
+        if (context === undefined) throw new InternalServerException();
         if (routeError !== undefined) throw routeError;
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
         const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
@@ -199,7 +220,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       writeError(reply.raw, requestId, failure);
     }
-    if (audit !== undefined) {
+    if (audit === undefined) {
+      recordMetrics(match?.route.operation ?? (tesseraRoute !== undefined ? tesseraRoute.eventName : undefined), startedAt, failure?.code);
+    } else {
       recordCall(
         {
           startMs,
@@ -219,6 +242,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           resultDatastoreId,
         },
         request.log,
+        startedAt,
       );
     }
   });

@@ -4,21 +4,47 @@ import type { RequestContext } from '../api/index.js';
 import type { Outbox } from '../events/index.js';
 import { readEventFeed } from './event-feed-route.js';
 
+/** Who may read GET /metrics: SigV4 callers (default), anyone (a Prometheus on loopback), or nobody (404). */
+export type MetricsAccess = 'sigv4' | 'open' | 'off';
+
+/** A non-JSON 200 answer (the Prometheus text exposition). */
+export interface RawContent {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
 /** What these routes read: wired in app.ts. */
 export interface TesseraServices {
   readonly eventFeed: Outbox;
+  /** GET /metrics; when absent the route answers 404 like `off`. */
+  readonly metrics?: { readonly access: MetricsAccess; scrape(): Promise<RawContent> };
 }
 
 export interface TesseraRoute {
   readonly method: 'GET';
   readonly path: string;
-  /** Validates the query, answers the JSON body (200) or throws an ApiError. */
-  readonly handle: (query: URLSearchParams, context: RequestContext, services: TesseraServices) => Promise<string>;
+  /** The eventName of its audit records. */
+  readonly eventName: string;
+  /** How the route is protected; SigV4 when absent. */
+  readonly access?: (services: TesseraServices) => MetricsAccess;
+  /**
+   * Validates the query, answers the JSON body or raw content (200) or throws an ApiError. `context` is
+   * undefined only for routes with `open` access.
+   */
+  readonly handle: (query: URLSearchParams, context: RequestContext | undefined, services: TesseraServices) => Promise<string | RawContent>;
 }
 
 export const TESSERA_ROUTES: readonly TesseraRoute[] = [
   // The replayable change feed: the outbox in sequence order, for consumers catching up after downtime.
-  { method: 'GET', path: '/events', handle: (query, _context, services) => readEventFeed(query, services.eventFeed) },
+  { method: 'GET', path: '/events', eventName: 'ListEvents', handle: (query, _context, services) => readEventFeed(query, services.eventFeed) },
+  // Prometheus scrape target; protected as TESSERA_METRICS says.
+  {
+    method: 'GET',
+    path: '/metrics',
+    eventName: 'GetMetrics',
+    access: (services) => services.metrics?.access ?? 'off',
+    handle: async (_query, _context, services) => services.metrics!.scrape(),
+  },
 ];
 
 export function matchTesseraRoute(method: string, rawPath: string): TesseraRoute | undefined {

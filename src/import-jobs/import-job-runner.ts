@@ -39,6 +39,12 @@ export interface DatastoreAccess {
   describe(datastoreId: DatastoreId): Promise<{ dataKey: DataKey; losslessStorageFormat: 'HTJ2K' | 'JPEG_2000_LOSSLESS' } | undefined>;
 }
 
+/** Where the runner reports per-file counters (the metrics registry, wired in app.ts); every call is cheap. */
+export interface ImportMetrics {
+  /** One input file finished: imported, refused for its content (customer error) or failed inside Tessera; bytes is its size (0 when refused unread). */
+  fileProcessed(outcome: 'imported' | 'customer_error' | 'server_error', bytes: number): void;
+}
+
 export interface ImportJobRunnerOptions {
   readonly repository: ImportJobRepository;
   readonly imageSets: ImageSetRepository;
@@ -54,6 +60,7 @@ export interface ImportJobRunnerOptions {
   readonly framesInFlight: number;
   readonly now?: () => number;
   readonly onError?: (error: unknown, context: string) => void;
+  readonly metrics?: ImportMetrics;
 }
 
 /** A job-level failure: the job ends FAILED with this message. */
@@ -117,12 +124,14 @@ export class ImportJobRunner {
     const objects = (await this.scan(input.bucket, input.prefix, limits)).filter((o) => !overrideKeys.has(o.key));
     const imported: { file: BucketObject; instance: ImportedInstance }[] = [];
     const failed: FailedFile[] = [];
+    const metrics = this.options.metrics;
     let next = 0;
     const worker = async () => {
       while (next < objects.length) {
         const object = objects[next++]!;
         if (object.sizeBytes > limits.maxBytesPerFile) {
           failed.push(customerFailure(object.key, `The file is larger than the per-file limit of ${limits.maxBytesPerFile} bytes`));
+          metrics?.fileProcessed('customer_error', 0); // refused unread
           continue;
         }
         try {
@@ -132,6 +141,7 @@ export class ImportJobRunner {
           } finally {
             await reader.close();
           }
+          metrics?.fileProcessed('imported', object.sizeBytes);
         } catch (error) {
           if (error instanceof CustomerFileError) failed.push(customerFailure(object.key, error.message));
           else if (error instanceof BucketAccessError) failed.push({ inputFile: object.key, exceptionType: 'AccessDeniedException', message: error.message, isServerError: false });
@@ -139,6 +149,8 @@ export class ImportJobRunner {
             this.options.onError?.(error, `import job ${job.id}, file ${object.key}`);
             failed.push({ inputFile: object.key, exceptionType: 'InternalServerException', message: 'An internal error occurred while importing this file', isServerError: true });
           }
+          const failure = failed[failed.length - 1]!;
+          metrics?.fileProcessed(failure.isServerError ? 'server_error' : 'customer_error', object.sizeBytes);
         }
       }
     };
