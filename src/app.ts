@@ -181,7 +181,11 @@ export async function buildApp(config: Config): Promise<App> {
 
     const http = createHttpServer({
       handlers,
-      services: { eventFeed: db.outbox, metrics: { access: config.metrics, scrape: () => metrics.scrape() } },
+      services: {
+        eventFeed: db.outbox,
+        metrics: { access: config.metrics, scrape: () => metrics.scrape() },
+        importProgress: (datastoreId, jobId) => importJobs.progress(datastoreId, jobId),
+      },
       metrics,
       authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
       maxRequestBodyBytes: config.maxRequestBodyBytes,

@@ -3,6 +3,7 @@
 import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { GetDICOMImportJobCommand, MedicalImagingClient, StartDICOMImportJobCommand } from '@aws-sdk/client-medical-imaging';
+import { signSigV4 } from '../events/sinks/sigv4-signer.js';
 
 export interface ImportCommandOptions {
   readonly paths: readonly string[];
@@ -49,7 +50,9 @@ export async function runImportCommand(options: ImportCommandOptions): Promise<n
   const started = Date.now();
   for (;;) {
     const job = (await client.send(new GetDICOMImportJobCommand({ datastoreId: options.datastoreId, jobId }))).jobProperties!;
-    progress(options.out, `job ${jobId} ${job.jobStatus} ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const counts = await importProgress(options, jobId!).catch(() => undefined);
+    const elapsed = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+    progress(options.out, counts === undefined ? `job ${jobId} ${job.jobStatus} ${elapsed}` : `${bar(counts)} ${job.jobStatus} ${elapsed}`);
     if (job.jobStatus === 'FAILED') {
       options.out.write(`\nimport job failed: ${job.message ?? 'no message'}\n`);
       return 1;
@@ -69,6 +72,28 @@ export async function runImportCommand(options: ImportCommandOptions): Promise<n
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+interface ProgressCounts {
+  readonly filesScanned: number;
+  readonly filesImported: number;
+  readonly filesFailed: number;
+}
+
+/** Tessera's GET /importProgress, signed like any API call. */
+async function importProgress(options: ImportCommandOptions, jobId: string): Promise<ProgressCounts> {
+  const url = new URL(`/importProgress?datastoreId=${options.datastoreId}&jobId=${jobId}`, options.endpoint);
+  const headers = signSigV4({ method: 'GET', url, headers: {}, body: '', service: 'medical-imaging', region: options.region, credentials: options.credentials, nowMs: Date.now() });
+  const response = await fetch(url, { headers });
+  if (!response.ok) throw new Error(`importProgress: ${response.status}`);
+  return (await response.json()) as ProgressCounts;
+}
+
+function bar(counts: ProgressCounts): string {
+  const done = counts.filesImported + counts.filesFailed;
+  const width = 30;
+  const filled = counts.filesScanned === 0 ? 0 : Math.round((done / counts.filesScanned) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${counts.filesScanned} files (${counts.filesFailed} failed)`;
 }
 
 /** Every regular file below a folder, sorted. */

@@ -1,6 +1,6 @@
 // Tessera's own routes beside the HealthImaging API (one table, exact paths). The edge matches them after
 // authentication and before the AWS route table, so they share SigV4, request ids and the AWS error format.
-import type { RequestContext } from '../api/index.js';
+import { SHAPES, Violations, type DatastoreId, type JobId, type RequestContext } from '../api/index.js';
 import type { Outbox } from '../events/index.js';
 import { readEventFeed } from './event-feed-route.js';
 
@@ -18,6 +18,8 @@ export interface TesseraServices {
   readonly eventFeed: Outbox;
   /** GET /metrics; when absent the route answers 404 like `off`. */
   readonly metrics?: { readonly access: MetricsAccess; scrape(): Promise<RawContent> };
+  /** GET /importProgress?datastoreId=&jobId= (files scanned / imported / failed so far). */
+  readonly importProgress: (datastoreId: DatastoreId, jobId: JobId) => Promise<object>;
 }
 
 export interface TesseraRoute {
@@ -37,6 +39,19 @@ export interface TesseraRoute {
 export const TESSERA_ROUTES: readonly TesseraRoute[] = [
   // The replayable change feed: the outbox in sequence order, for consumers catching up after downtime.
   { method: 'GET', path: '/events', eventName: 'ListEvents', handle: (query, _context, services) => readEventFeed(query, services.eventFeed) },
+  // Import progress beyond GetDICOMImportJob's contract: counts so far, for consoles and `tessera import`.
+  {
+    method: 'GET',
+    path: '/importProgress',
+    eventName: 'GetImportProgress',
+    handle: async (query, _context, services) => {
+      const v = new Violations();
+      const datastoreId = v.string('datastoreId', query.get('datastoreId') ?? undefined, SHAPES.DatastoreId, true) as DatastoreId;
+      const jobId = v.string('jobId', query.get('jobId') ?? undefined, SHAPES.JobId, true) as JobId;
+      v.throwIfAny();
+      return JSON.stringify(await services.importProgress(datastoreId, jobId));
+    },
+  },
   // Prometheus scrape target; protected as TESSERA_METRICS says.
   {
     method: 'GET',

@@ -63,6 +63,13 @@ export interface ImportJobRunnerOptions {
   readonly metrics?: ImportMetrics;
 }
 
+export interface ImportProgress {
+  filesScanned: number;
+  filesImported: number;
+  filesFailed: number;
+  framesStored: number;
+}
+
 /** A job-level failure: the job ends FAILED with this message. */
 class JobFailure extends Error {}
 
@@ -70,12 +77,28 @@ export class ImportJobRunner {
   private readonly now: () => number;
   /** Placement and commit of one data store run one job at a time, so two jobs never race for one primary. */
   private readonly commitLocks = new Map<string, Promise<unknown>>();
+  /** Files scanned / imported / failed so far of the jobs this process is running (Tessera extension). */
+  private readonly progress = new Map<string, ImportProgress>();
+
+  /** Live counts of a running job, or undefined when it does not run here. */
+  progressOf(jobId: string): ImportProgress | undefined {
+    const live = this.progress.get(jobId);
+    return live === undefined ? undefined : { ...live };
+  }
 
   constructor(private readonly options: ImportJobRunnerOptions) {
     this.now = options.now ?? Date.now;
   }
 
   async run(job: ImportJobRecord): Promise<void> {
+    try {
+      await this.runOnce(job);
+    } finally {
+      this.progress.delete(job.id);
+    }
+  }
+
+  private async runOnce(job: ImportJobRecord): Promise<void> {
     const { repository } = this.options;
     if (job.status === 'SUBMITTED') {
       const started = await repository.transition(job.datastoreId, job.id, 'SUBMITTED', 'IN_PROGRESS', {}, this.jobEvent(job, 'IN_PROGRESS'));
@@ -125,12 +148,15 @@ export class ImportJobRunner {
     const imported: { file: BucketObject; instance: ImportedInstance }[] = [];
     const failed: FailedFile[] = [];
     const metrics = this.options.metrics;
+    const progress: ImportProgress = { filesScanned: objects.length, filesImported: 0, filesFailed: 0, framesStored: 0 };
+    this.progress.set(job.id, progress);
     let next = 0;
     const worker = async () => {
       while (next < objects.length) {
         const object = objects[next++]!;
         if (object.sizeBytes > limits.maxBytesPerFile) {
           failed.push(customerFailure(object.key, `The file is larger than the per-file limit of ${limits.maxBytesPerFile} bytes`));
+          progress.filesFailed++;
           metrics?.fileProcessed('customer_error', 0); // refused unread
           continue;
         }
@@ -142,6 +168,8 @@ export class ImportJobRunner {
             await reader.close();
           }
           metrics?.fileProcessed('imported', object.sizeBytes);
+          progress.filesImported++;
+          progress.framesStored += imported[imported.length - 1]!.instance.storedFrames.length;
         } catch (error) {
           if (error instanceof CustomerFileError) failed.push(customerFailure(object.key, error.message));
           else if (error instanceof BucketAccessError) failed.push({ inputFile: object.key, exceptionType: 'AccessDeniedException', message: error.message, isServerError: false });
@@ -149,6 +177,7 @@ export class ImportJobRunner {
             this.options.onError?.(error, `import job ${job.id}, file ${object.key}`);
             failed.push({ inputFile: object.key, exceptionType: 'InternalServerException', message: 'An internal error occurred while importing this file', isServerError: true });
           }
+          progress.filesFailed++;
           const failure = failed[failed.length - 1]!;
           metrics?.fileProcessed(failure.isServerError ? 'server_error' : 'customer_error', object.sizeBytes);
         }

@@ -20,6 +20,7 @@ import type { DatastoreService } from '../datastores/index.js';
 import type { ImportJobRecord } from './import-job-record.js';
 import type { ImportJobRepository, JobPosition } from './import-job-repository.js';
 import type { ImportJobRunner } from './import-job-runner.js';
+import type { JobReport } from './job-report.js';
 
 export interface ImportJobServiceOptions {
   readonly repository: ImportJobRepository;
@@ -107,6 +108,25 @@ export class ImportJobService {
       outputS3Uri: job.outputS3Uri,
       ...(job.importConfigurationJson !== undefined ? { importConfiguration: JSON.parse(job.importConfigurationJson) as ImportConfiguration } : {}),
     };
+  }
+
+  /**
+   * Tessera extension: how far a job has come — live counts while it runs here, the report's counts once it has
+   * committed (GetDICOMImportJob keeps the AWS contract and has no such fields).
+   */
+  async progress(datastoreId: DatastoreId, jobId: JobId) {
+    await this.requireDatastore(datastoreId);
+    const job = await this.options.repository.get(datastoreId, jobId, this.now() - this.options.jobRetentionMs);
+    if (job === undefined) throw new ResourceNotFoundException(`Import job ${jobId} does not exist in datastore ${datastoreId}`);
+    const live = this.options.runner.progressOf(jobId);
+    const report = job.reportJson === undefined ? undefined : (JSON.parse(job.reportJson) as JobReport);
+    const counts = live ?? {
+      filesScanned: report?.numberOfScannedFiles ?? 0,
+      filesImported: report?.imported.length ?? 0,
+      filesFailed: report?.failed.length ?? 0,
+      framesStored: undefined,
+    };
+    return { datastoreId, jobId, jobStatus: job.status, ...counts };
   }
 
   async list(input: ListDICOMImportJobsInput): Promise<ListDICOMImportJobsOutput> {

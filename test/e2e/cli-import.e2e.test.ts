@@ -29,6 +29,7 @@ describe('tessera import', () => {
     });
     assert.match(stdout, /copied 24 files/);
     assert.match(stdout, /scanned 24, imported 24, customer errors 0, server errors 0, image sets \d+/);
+    assert.match(stdout, /\[#{30}\] 24\/24 files \(0 failed\) COMPLETED/, 'the progress bar reaches the end');
     const imageSetId = /\n {2}([0-9a-f]{32}) version 1 primary/.exec(stdout)?.[1];
     assert.ok(imageSetId, stdout);
     assert.equal((await client.send(new GetImageSetCommand({ datastoreId, imageSetId }))).isPrimary, true);

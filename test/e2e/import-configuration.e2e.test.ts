@@ -44,6 +44,11 @@ describe('importConfiguration: DICOM JSON metadata overrides', () => {
     const { jobId } = response.json() as { jobId: string };
     const job = await waitForJob(client, datastoreId, jobId);
     assert.equal(job.jobStatus, 'COMPLETED', job.message);
+    const progress = await signedFetch(server.port, { method: 'GET', path: '/importProgress', query: { datastoreId, jobId } });
+    assert.equal(progress.status, 200, progress.text);
+    assert.deepEqual(progress.json(), { datastoreId, jobId, jobStatus: 'COMPLETED', filesScanned: 2, filesImported: 2, filesFailed: 0 });
+    const unknown = await signedFetch(server.port, { method: 'GET', path: '/importProgress', query: { datastoreId, jobId: 'abc' } });
+    assert.equal(unknown.status, 404);
     const raw = await signedFetch(server.port, { method: 'GET', path: `/getDICOMImportJob/datastore/${datastoreId}/job/${jobId}` });
     assert.equal((raw.json() as any).jobProperties.importConfiguration.dicomJsonMetadataImportConfiguration.dicomMetadataMappings[0].metadataFilePath, 'patient.json');
     const manifest = JSON.parse(await readFile(join(server.dataDir, 'buckets', job.outputS3Uri!.slice('s3://'.length), 'job-output-manifest.json'), 'utf8')).jobSummary;
