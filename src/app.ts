@@ -78,6 +78,7 @@ export async function buildApp(config: Config): Promise<App> {
     const metrics = new TesseraMetrics({
       operations: [...OPERATION_NAMES, 'ListEvents'],
       codecQueue: () => ({ pendingFrames: codec.pendingFrames, waitingCallers: codec.waitingCallers }),
+      storageBytes: () => db.imageSets.storageBytes(),
       // The outbox has no "latest sequence" read: the lag is counted by reading past each cursor, capped.
       outboxLag: async () => {
         const lag = new Map<string, number>();

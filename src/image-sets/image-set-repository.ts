@@ -84,6 +84,8 @@ export interface ImageSetRepository {
   recordAccesses(accesses: readonly { readonly datastoreId: string; readonly imageSetId: string; readonly atMs: number }[]): Promise<void>;
   /** Moves image sets not accessed since `notAccessedSinceMs` to ARCHIVE_INSTANT_ACCESS; returns how many moved. */
   archiveIdle(notAccessedSinceMs: number): Promise<number>;
+  /** Bytes of the latest versions of live image sets, per data store and storage tier. */
+  storageBytes(): Promise<{ readonly datastoreId: string; readonly storageTier: string; readonly bytes: number }[]>;
   /** A frame of the image set's latest version. */
   findLatestFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, frameId: string): Promise<StoredFrameRecord | undefined>;
 }

@@ -12,6 +12,8 @@ export interface MetricsSources {
   readonly codecQueue?: () => { readonly pendingFrames: number; readonly waitingCallers: number };
   /** Outbox events not yet delivered, per sink name; read at scrape time. */
   readonly outboxLag?: () => Promise<ReadonlyMap<string, number>>;
+  /** Stored bytes of live image sets per data store and storage tier; read at scrape time. */
+  readonly storageBytes?: () => Promise<readonly { readonly datastoreId: string; readonly storageTier: string; readonly bytes: number }[]>;
 }
 
 export interface TesseraMetricsOptions extends MetricsSources {
@@ -112,6 +114,19 @@ export class TesseraMetrics {
         async collect() {
           this.reset();
           for (const [sink, lag] of await outboxLag()) this.set({ sink }, lag);
+        },
+      });
+    }
+    const storageBytes = options.storageBytes;
+    if (storageBytes !== undefined) {
+      new Gauge({
+        name: 'tessera_storage_bytes',
+        help: 'Bytes of the latest versions of live image sets (frames and whole pixel data), per data store and storage tier',
+        labelNames: ['datastore_id', 'storage_tier'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const row of await storageBytes()) this.set({ datastore_id: row.datastoreId, storage_tier: row.storageTier }, row.bytes);
         },
       });
     }

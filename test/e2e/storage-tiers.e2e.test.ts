@@ -17,6 +17,7 @@ import {
 import { copyIntoBucket, corpusFiles } from '../support/corpus.js';
 import { waitForJob } from '../support/jobs.js';
 import { ACCOUNT_ID, eventually, startServer, type RunningServer } from '../support/server.js';
+import { signedFetch } from '../support/signed-fetch.js';
 
 describe('storage tiers', () => {
   let server: RunningServer;
@@ -44,13 +45,25 @@ describe('storage tiers', () => {
     return { tier: imageSet.storageTier, lastAccessedAt: imageSet.lastAccessedAt!, createdAt: imageSet.createdAt! };
   };
 
+  /** tessera_storage_bytes of this data store per tier, from a signed /metrics scrape. */
+  const storageBytes = async () => {
+    const text = (await signedFetch(server.port, { method: 'GET', path: '/metrics' })).text;
+    const bytes: Record<string, number> = {};
+    for (const match of text.matchAll(new RegExp(`^tessera_storage_bytes\\{datastore_id="${datastoreId}",storage_tier="(\\w+)"\\} (\\d+)$`, 'gm'))) bytes[match[1]!] = Number(match[2]);
+    return bytes;
+  };
+
   it('starts in FREQUENT_ACCESS with lastAccessedAt = creation, archives when idle, and GetImageSet does not count', async () => {
+    const inFrequent = await storageBytes();
+    assert.ok((inFrequent.FREQUENT_ACCESS ?? 0) > 1000, `stored bytes per tier: ${JSON.stringify(inFrequent)}`);
     const first = await tierOf();
     assert.equal(first.tier, 'FREQUENT_ACCESS');
     assert.equal(first.lastAccessedAt.getTime(), first.createdAt.getTime());
     await eventually(async () => ((await tierOf()).tier === 'ARCHIVE_INSTANT_ACCESS' ? true : undefined), 8000, 100);
     const search = await client.send(new SearchImageSetsCommand({ datastoreId }));
     assert.equal(search.imageSetsMetadataSummaries![0]!.storageTier, 'ARCHIVE_INSTANT_ACCESS');
+    const archived = await storageBytes();
+    assert.deepEqual(archived, { ARCHIVE_INSTANT_ACCESS: inFrequent.FREQUENT_ACCESS }, 'the bytes moved tier');
   });
 
   it('a frame read brings it back to FREQUENT_ACCESS at once and restarts the clock', async () => {

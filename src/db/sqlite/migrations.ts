@@ -199,4 +199,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (datastore_id, image_set_id, sop_instance_uid)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 8: bytes of each image set's latest version (frames + whole pixel blobs), summed per data store and tier by /metrics.
+  `
+  ALTER TABLE image_sets ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE image_sets SET stored_bytes =
+    (SELECT coalesce(sum(f.size_bytes), 0) FROM image_set_frames s JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
+      WHERE s.datastore_id = image_sets.datastore_id AND s.image_set_id = image_sets.id)
+    + (SELECT coalesce(sum(size_bytes), 0) FROM instance_pixel_blobs b WHERE b.datastore_id = image_sets.datastore_id AND b.image_set_id = image_sets.id);
+  `,
 ];

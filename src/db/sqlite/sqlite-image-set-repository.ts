@@ -254,6 +254,10 @@ export class SqliteImageSetRepository implements ImageSetRepository {
     return this.statements.archiveIdle.run(notAccessedSinceMs).changes;
   }
 
+  async storageBytes(): Promise<{ datastoreId: string; storageTier: string; bytes: number }[]> {
+    return this.statements.storageBytes.all().map((row) => ({ datastoreId: row.datastore_id, storageTier: row.storage_tier, bytes: row.bytes }));
+  }
+
   async listVersions(datastoreId: DatastoreId, imageSetId: ImageSetId, beforeVersion: number | undefined, limit: number): Promise<ImageSetVersionRecord[]> {
     return this.statements.versions.all(datastoreId, imageSetId, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit).map((row) => toVersion(row)!);
   }
@@ -320,6 +324,9 @@ function prepareReads(db: Db) {
            FROM image_sets INDEXED BY image_sets_primary_series
           WHERE datastore_id = ? AND study_instance_uid IN (SELECT value FROM json_each(?)) AND is_primary = 1 AND state <> 'DELETED'
           GROUP BY study_instance_uid`,
+      ),
+      storageBytes: db.prepare<[], { datastore_id: string; storage_tier: string; bytes: number }>(
+        "SELECT datastore_id, storage_tier, sum(stored_bytes) AS bytes FROM image_sets WHERE state <> 'DELETED' GROUP BY datastore_id, storage_tier",
       ),
       recordAccess: db.prepare<{ atMs: number; datastoreId: string; imageSetId: string }>(
         `UPDATE image_sets SET last_accessed_at_ms = max(coalesce(last_accessed_at_ms, 0), @atMs), storage_tier = 'FREQUENT_ACCESS'
