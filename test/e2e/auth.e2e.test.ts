@@ -8,35 +8,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { ADMIN, REGION, startServer, type RunningServer } from '../support/server.js';
 import { buildSignedRequest, encodeRfc3986, send, signer, type RawResponse } from '../support/signed-fetch.js';
+import { UUID, assertAwsError, sdkError } from '../support/aws-errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface SdkError {
-  name: string;
-  message: string;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-}
 
-async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  assert.fail('the call was expected to fail');
-}
 
-function assertAwsError(response: RawResponse, status: number, code: string): string {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.headers.get('x-amzn-errortype'), code, response.text);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-  assert.match(response.headers.get('x-amzn-requestid') ?? '', UUID);
-  const body = response.json() as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body), ['message']);
-  assert.equal(typeof body.message, 'string');
-  assert.ok((body.message as string).length > 0);
-  return body.message as string;
-}
 
 function createBody(name: string): string {
   return JSON.stringify({ datastoreName: name, clientToken: `token-${name}` });

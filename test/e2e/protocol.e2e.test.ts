@@ -23,40 +23,14 @@ import {
 } from '@aws-sdk/client-medical-imaging';
 import { eventually, startServer, type RunningServer } from '../support/server.js';
 import { encodeRfc3986, signedFetch, type RawResponse } from '../support/signed-fetch.js';
+import { UUID, assertAwsError, sdkError } from '../support/aws-errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ID_A = '0123456789abcdef0123456789abcdef';
 const ID_B = 'fedcba9876543210fedcba9876543210';
 const ROLE = 'arn:aws:iam::123456789012:role/HealthImagingImportRole';
 
-interface SdkError {
-  name: string;
-  message: string;
-  $fault?: string;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-}
 
-async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  assert.fail('the call was expected to fail');
-}
 
-/** Asserts the canonical AWS error shape and returns the message. */
-function assertAwsError(response: RawResponse, status: number, code: string): string {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.headers.get('x-amzn-errortype'), code, response.text);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-  assert.match(response.headers.get('x-amzn-requestid') ?? '', UUID);
-  assert.ok(response.headers.get('date'), 'Date header');
-  const body = response.json() as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body), ['message'], response.text);
-  assert.equal(typeof body.message, 'string');
-  return body.message as string;
-}
 
 /** A plain (unsigned) request with an arbitrary method, through node:http (fetch refuses some methods). */
 function rawHttp(port: number, method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
