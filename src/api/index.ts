@@ -9,3 +9,4 @@ export * from './operations.js';
 export * from './datastore-shapes.js';
 export * from './request-context.js';
 export * from './import-job-shapes.js';
+export * from './authorization.js';
