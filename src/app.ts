@@ -29,6 +29,8 @@ import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
 import { TesseraMetrics } from './metrics/index.js';
+import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
+import { EffectiveTags } from './tagging/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -188,7 +190,16 @@ export async function buildApp(config: Config): Promise<App> {
         importProgress: (datastoreId, jobId) => importJobs.progress(datastoreId, jobId),
       },
       metrics,
-      authenticator: new CredentialAuthenticator({ store: db.credentials, sealer: keyRing, region: config.region, clockSkewMs: config.clockSkewMs }),
+      // CLI changes (keys, users, policies) reach both caches on the next request.
+      authenticator: new CredentialAuthenticator({
+        store: db.credentials,
+        sealer: keyRing,
+        region: config.region,
+        clockSkewMs: config.clockSkewMs,
+        externalChangeCount: () => db.iam.externalChangeCount(),
+      }),
+      authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
+      resourceScope: scope,
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,
       audit: { log: auditLog, scope: { partition: scope.partition, region: config.region, accountId } },
@@ -228,6 +239,15 @@ export async function buildApp(config: Config): Promise<App> {
     db.close();
     throw error;
   }
+}
+
+/** What `tessera users|roles|keys|policies|sessions` work on: the data folder's stores, opened beside a running server. */
+export async function openIamAdministration(dataDir: string, configuredAccountId: string | undefined): Promise<{ administration: IamAdministration; close(): void }> {
+  const dataFolder = await openDataFolder(dataDir);
+  const keyRing = new KeyRing(await loadOrCreateMasterKey(dataFolder.root));
+  const accountId = await resolveAccountId(dataFolder, configuredAccountId);
+  const db = SqliteDb.open(dataFolder.indexPath);
+  return { administration: new IamAdministration(db.iam, db.credentials, keyRing, accountId), close: () => db.close() };
 }
 
 /** The configured event sinks; each keeps its delivery cursor under its name, so names stay stable across restarts. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Process entry: the only reader of process.env, argv and signals. `tessera serve [flags]`.
-import { buildApp } from './app.js';
+import { buildApp, openIamAdministration } from './app.js';
+import { IAM_COMMANDS, IAM_USAGE, runIamCommand } from './cli/iam-command.js';
 import { CREDENTIALS_PROFILE } from './auth/credentials-file.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { readCredentialsFile, runImportCommand } from './cli/import-command.js';
@@ -12,6 +13,7 @@ const USAGE = `Usage: tessera serve [--host H] [--port P] [--data-dir DIR] [--re
        tessera import <dir-or-file...> --datastore <id> [--endpoint URL] [--data-dir DIR]
        tessera audit verify [--data-dir DIR]
        tessera audit query [--data-dir DIR] [--from ISO] [--to ISO] [--principal ARN-or-user] [--action Name] [--resource text]
+${IAM_USAGE}
 Every serve flag has an environment twin: --data-dir ↔ TESSERA_DATA_DIR. See README.md.`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -22,6 +24,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'import') return importCommand(rest);
   if (command === 'audit') return auditCommand(rest);
+  if ((IAM_COMMANDS as readonly string[]).includes(command)) {
+    return runIamCommand(command, rest, process.env, (dataDir) => openIamAdministration(dataDir, process.env.TESSERA_ACCOUNT_ID || undefined), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   if (command !== 'serve') {
     process.stderr.write(`tessera: unknown command '${command}'\n${USAGE}\n`);
     return 2;

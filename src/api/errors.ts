@@ -40,6 +40,11 @@ export class UnrecognizedClientException extends ApiError {
   constructor(message = 'The security token included in the request is invalid.') { super(message); }
 }
 export class InvalidSignatureException extends ApiError { readonly code = 'InvalidSignatureException' as const; }
+/** Temporary credentials past their expiry (the SDKs refresh credentials on this code). */
+export class ExpiredTokenException extends ApiError {
+  readonly code = 'ExpiredTokenException' as const;
+  constructor(message = 'The security token included in the request is expired') { super(message); }
+}
 export class UnknownOperationException extends ApiError { readonly code = 'UnknownOperationException' as const; }
 /** An operation of the contract that this build does not implement yet (not retried by the SDKs, unlike 500). */
 export class NotImplementedException extends ApiError { readonly code = 'NotImplementedException' as const; }
@@ -58,6 +63,7 @@ export const API_ERROR_CODES = [
   'IncompleteSignatureException',
   'UnrecognizedClientException',
   'InvalidSignatureException',
+  'ExpiredTokenException',
   'UnknownOperationException',
   'NotImplementedException',
 ] as const;

@@ -33,5 +33,16 @@ export function runCredentialStoreContract(adapterName: string, makeFixture: () 
       assert.equal(await store.countAccessKeys('bob'), 1);
       assert.equal(await store.countAccessKeys('carol'), 0);
     });
+
+    it('lists and deletes keys, and keeps session fields', async () => {
+      const session: AccessKeyRecord = { ...key('ASIA1', 'dave'), sessionTokenSha256: Buffer.alloc(32, 7), expiresAtMs: 99 };
+      await store.putAccessKey(session);
+      await store.putAccessKey({ ...key('AKIA9', 'dave'), createdAtMs: 2 });
+      assert.deepEqual(await store.findAccessKey('ASIA1'), session);
+      assert.deepEqual((await store.listAccessKeys('dave')).map((k) => k.accessKeyId), ['ASIA1', 'AKIA9']);
+      assert.equal(await store.deleteAccessKey('ASIA1'), true);
+      assert.equal(await store.deleteAccessKey('ASIA1'), false);
+      assert.deepEqual((await store.listAccessKeys('dave')).map((k) => k.accessKeyId), ['AKIA9']);
+    });
   });
 }

@@ -10,6 +10,10 @@ export interface AccessKeyRecord {
   readonly sealedSecret: Buffer;
   readonly status: AccessKeyStatus;
   readonly createdAtMs: number;
+  /** Temporary (session) credentials only: SHA-256 of the session token, which is never stored. */
+  readonly sessionTokenSha256?: Buffer;
+  /** Temporary credentials only: when they stop working. */
+  readonly expiresAtMs?: number;
 }
 
 export interface CredentialStore {
@@ -17,4 +21,8 @@ export interface CredentialStore {
   /** Inserts or replaces the key. */
   putAccessKey(record: AccessKeyRecord): Promise<void>;
   countAccessKeys(userName: string): Promise<number>;
+  /** The user's keys, oldest first. */
+  listAccessKeys(userName: string): Promise<readonly AccessKeyRecord[]>;
+  /** True when a key was deleted. */
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
 }

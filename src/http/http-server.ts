@@ -7,13 +7,16 @@ import {
   InternalServerException,
   UnknownOperationException,
   ValidationException,
+  type Authorizer,
   type RequestContext,
+  type ResourceScope,
 } from '../api/index.js';
 import { buildAuditRecord, type AuditLog, type AuditScope, type AuditedCall } from '../audit/index.js';
 import type { ApiHandlers, Authenticator } from './aws-rest-json/api-handlers.js';
 import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
 import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
+import { authorizationsOf } from './aws-rest-json/operation-authorization.js';
 import { Router, type RouteMatch } from './aws-rest-json/router.js';
 import { TESSERA_ROUTES, matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
 
@@ -28,6 +31,10 @@ export interface HttpServerOptions {
   /** What Tessera's own routes (GET /events) read. */
   readonly services: TesseraServices;
   readonly authenticator: Authenticator;
+  /** Decides every authenticated call before its handler runs (DICOMweb routes use the same one). */
+  readonly authorizer: Authorizer;
+  /** Partition, region and account of the resource ARNs authorized. */
+  readonly resourceScope: ResourceScope;
   readonly maxRequestBodyBytes: number;
   readonly logLevel: string;
   /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
@@ -196,6 +203,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
       if (tesseraRoute !== undefined) {
+        // Tessera's own routes are authorized as `tessera:<eventName>` on `*` (the admin has tessera:*).
+        if (principal !== undefined) await options.authorizer.authorize(principal, { action: `tessera:${tesseraRoute.eventName}`, resourceArn: '*' });
         const answer = await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services);
         if (typeof answer === 'string') writeJson(reply.raw, requestId, 200, answer);
         else writeBinary(reply.raw, requestId, answer);
@@ -203,6 +212,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (context === undefined) throw new InternalServerException();
         if (routeError !== undefined) throw routeError;
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+        const query = new URLSearchParams(rawQuery);
+        for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
+          await options.authorizer.authorize(context.principal, authorization);
+        }
         const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
         if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);
         else {

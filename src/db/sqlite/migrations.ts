@@ -207,4 +207,55 @@ export const MIGRATIONS: readonly string[] = [
       WHERE s.datastore_id = image_sets.datastore_id AND s.image_set_id = image_sets.id)
     + (SELECT coalesce(sum(size_bytes), 0) FROM instance_pixel_blobs b WHERE b.datastore_id = image_sets.datastore_id AND b.image_set_id = image_sets.id);
   `,
+  // 9: image set changes (issue 5). Every image set's references to frames over all its versions (copies share frames,
+  // so a frame blob goes only when no image set refers to it any more), and the UpdateImageSetMetadata / CopyImageSet
+  // operations in flight (replayed on start-up after a crash).
+  `
+  CREATE TABLE image_set_frame_refs (
+    datastore_id TEXT NOT NULL,
+    frame_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    PRIMARY KEY (datastore_id, frame_id, image_set_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX image_set_frame_refs_by_set ON image_set_frame_refs (datastore_id, image_set_id);
+  INSERT OR IGNORE INTO image_set_frame_refs (datastore_id, frame_id, image_set_id)
+    SELECT datastore_id, id, owner_image_set_id FROM image_frames WHERE owner_image_set_id IS NOT NULL;
+  INSERT OR IGNORE INTO image_set_frame_refs (datastore_id, frame_id, image_set_id)
+    SELECT datastore_id, frame_id, image_set_id FROM image_set_frames;
+  CREATE INDEX instance_pixel_blobs_by_blob ON instance_pixel_blobs (blob_key);
+
+  CREATE TABLE image_set_operations (
+    datastore_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    locks_json TEXT NOT NULL,
+    created_image_set_id TEXT,
+    started_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX image_set_operations_by_kind ON image_set_operations (datastore_id, kind);
+  `,
+  // 10: IAM (issue 7): users and roles, their attached policies (managed by name, inline as JSON), and temporary
+  // session credentials on access keys (a session key carries the SHA-256 of its token and an expiry).
+  `
+  CREATE TABLE iam_principals (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, name)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE iam_policy_attachments (
+    principal_kind TEXT NOT NULL,
+    principal_name TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    is_managed INTEGER NOT NULL,
+    document_json TEXT,
+    attached_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (principal_kind, principal_name, policy_name)
+  ) STRICT, WITHOUT ROWID;
+  ALTER TABLE access_keys ADD COLUMN session_token_sha256 BLOB;
+  ALTER TABLE access_keys ADD COLUMN expires_at_ms INTEGER;
+  `,
 ];

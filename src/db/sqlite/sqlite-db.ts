@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AccessKeyRecord, CredentialStore } from '../../auth/credential-store.js';
+import type { CredentialStore } from '../../auth/credential-store.js';
 import type { DatastoreRepository } from '../../datastores/index.js';
 import type { EventDeliveryStore, Outbox } from '../../events/index.js';
 import type { ImageSetRepository } from '../../image-sets/index.js';
@@ -15,6 +15,9 @@ import { SqliteTagRepository } from './sqlite-tag-repository.js';
 import { SqliteImageSetRepository } from './sqlite-image-set-repository.js';
 import { SqliteImportJobRepository } from './sqlite-import-job-repository.js';
 import type { ImportJobRepository } from '../../import-jobs/index.js';
+import type { IamStore } from '../../iam/iam-store.js';
+import { SqliteCredentialStore } from './sqlite-credential-store.js';
+import { SqliteIamStore } from './sqlite-iam-store.js';
 
 type Db = Database.Database;
 
@@ -26,6 +29,7 @@ export class SqliteDb {
   readonly eventDelivery: EventDeliveryStore;
   readonly credentials: CredentialStore;
   readonly importJobs: ImportJobRepository;
+  readonly iam: IamStore;
 
   private constructor(private readonly db: Db) {
     this.datastores = new SqliteDatastoreRepository(db);
@@ -35,6 +39,7 @@ export class SqliteDb {
     this.eventDelivery = new SqliteEventDeliveryStore(db);
     this.credentials = new SqliteCredentialStore(db);
     this.importJobs = new SqliteImportJobRepository(db);
+    this.iam = new SqliteIamStore(db);
   }
 
   static open(path: string): SqliteDb {
@@ -68,50 +73,4 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }
-}
-
-class SqliteCredentialStore implements CredentialStore {
-  private readonly findStatement;
-  private readonly putStatement;
-  private readonly countStatement;
-
-  constructor(db: Db) {
-    this.findStatement = db.prepare<[string], AccessKeyRow>('SELECT * FROM access_keys WHERE access_key_id = ?');
-    this.putStatement = db.prepare(
-      `INSERT OR REPLACE INTO access_keys (access_key_id, user_name, principal_arn, sealed_secret, status, created_at_ms)
-       VALUES (@accessKeyId, @userName, @principalArn, @sealedSecret, @status, @createdAtMs)`,
-    );
-    this.countStatement = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM access_keys WHERE user_name = ?');
-  }
-
-  async findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const row = this.findStatement.get(accessKeyId);
-    return row === undefined
-      ? undefined
-      : {
-          accessKeyId: row.access_key_id,
-          userName: row.user_name,
-          principalArn: row.principal_arn,
-          sealedSecret: row.sealed_secret,
-          status: row.status === 'Inactive' ? 'Inactive' : 'Active',
-          createdAtMs: row.created_at_ms,
-        };
-  }
-
-  async putAccessKey(record: AccessKeyRecord): Promise<void> {
-    this.putStatement.run({ ...record });
-  }
-
-  async countAccessKeys(userName: string): Promise<number> {
-    return this.countStatement.get(userName)!.n;
-  }
-}
-
-interface AccessKeyRow {
-  access_key_id: string;
-  user_name: string;
-  principal_arn: string;
-  sealed_secret: Buffer;
-  status: string;
-  created_at_ms: number;
 }

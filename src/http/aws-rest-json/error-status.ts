@@ -15,6 +15,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   IncompleteSignatureException: 403,
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
+  ExpiredTokenException: 403,
   UnknownOperationException: 404,
   NotImplementedException: 501,
 };
