@@ -1,6 +1,7 @@
 // Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
@@ -200,6 +201,7 @@ export async function buildApp(config: Config): Promise<App> {
       }),
       authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
       resourceScope: scope,
+      ...(config.tls !== undefined ? { tls: { cert: await readFile(config.tls.certPath), key: await readFile(config.tls.keyPath) } } : {}),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,
       audit: { log: auditLog, scope: { partition: scope.partition, region: config.region, accountId } },

@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const app = await buildApp(config);
   const { port } = await app.listen();
-  const endpoint = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const endpoint = `${config.tls !== undefined ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`Tessera listening on ${endpoint} (region ${config.region}, account ${app.accountId}, data ${app.dataFolder.root})\n`);
   if (app.generatedCredentialsPath !== undefined) {
     process.stdout.write(

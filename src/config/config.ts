@@ -54,6 +54,13 @@ export interface Config {
   readonly audit: AuditConfig;
   /** GET /metrics: SigV4-protected like every route (default), open to anyone (loopback Prometheus), or off (404). */
   readonly metrics: 'sigv4' | 'open' | 'off';
+  /** HTTPS (TLS 1.2 or newer) with these PEM files; plain HTTP when absent. */
+  readonly tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  readonly certPath: string;
+  readonly keyPath: string;
 }
 
 export interface AuditConfig {
@@ -175,7 +182,15 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       batchMs: integer('TESSERA_AUDIT_BATCH_MS', get('TESSERA_AUDIT_BATCH_MS') ?? '2', 0, 1000),
     }),
     metrics,
+    tls: tlsConfig(get),
   });
+}
+
+function tlsConfig(get: (name: string) => string | undefined): TlsConfig | undefined {
+  const certPath = get('TESSERA_TLS_CERT');
+  const keyPath = get('TESSERA_TLS_KEY');
+  if ((certPath === undefined) !== (keyPath === undefined)) fail('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together');
+  return certPath === undefined ? undefined : Object.freeze({ certPath, keyPath: keyPath! });
 }
 
 const GB = 1024 * 1024 * 1024;
@@ -280,6 +295,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
+    'tls-cert', 'tls-key',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

@@ -40,6 +40,8 @@ export interface HttpServerOptions {
   /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
   readonly audit?: { readonly log: AuditLog; readonly scope: AuditScope };
   readonly metrics?: RequestMetrics;
+  /** Serve HTTPS (TLS 1.2+) with this PEM certificate chain and key instead of plain HTTP. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 export interface Logger {
@@ -63,6 +65,8 @@ const UNCOUNTED_OPERATIONS = new Set(['GetMetrics']);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const router = new Router(ROUTES);
+  /** aws:SecureTransport of every authorization: whether this listener speaks TLS. */
+  const secureTransport = options.tls !== undefined ? 'true' : 'false';
   const audit = options.audit;
   const metrics = options.metrics;
   const recordMetrics = (operation: string | undefined, startedAt: number, errorCode: string | undefined) => {
@@ -109,6 +113,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     };
   };
   const app = Fastify({
+    ...(options.tls !== undefined ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     logger: { level: options.logLevel, redact: ['req.headers.authorization', 'req.headers["x-amz-security-token"]'] },
     // The audit trail records calls; per-request info logs would flood the frame path.
     logController: new LogController({ disableRequestLogging: true }),
@@ -204,7 +209,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
       if (tesseraRoute !== undefined) {
         // Tessera's own routes are authorized as `tessera:<eventName>` on `*` (the admin has tessera:*).
-        if (principal !== undefined) await options.authorizer.authorize(principal, { action: `tessera:${tesseraRoute.eventName}`, resourceArn: '*' });
+        if (principal !== undefined) await options.authorizer.authorize(principal, { action: `tessera:${tesseraRoute.eventName}`, resourceArn: '*', conditions: { 'aws:SecureTransport': secureTransport } });
         const answer = await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services);
         if (typeof answer === 'string') writeJson(reply.raw, requestId, 200, answer);
         else writeBinary(reply.raw, requestId, answer);
@@ -214,7 +219,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
         const query = new URLSearchParams(rawQuery);
         for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
-          await options.authorizer.authorize(context.principal, authorization);
+          await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport } });
         }
         const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
         if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);

@@ -56,14 +56,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
+  let scheme = 'http';
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 15 s:\n${output}`)), 15_000);
     const onData = () => {
-      const found = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      const found = /listening on (https?):\/\/[^:]+:(\d+)/.exec(output);
       if (found) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolvePort(Number(found[1]));
+        scheme = found[1]!;
+        resolvePort(Number(found[2]));
       }
     };
     child.stdout.on('data', onData);
@@ -72,7 +74,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${scheme}://127.0.0.1:${port}`;
 
   const server: RunningServer = {
     endpoint,
