@@ -56,6 +56,11 @@ export interface Config {
   readonly metrics: 'sigv4' | 'open' | 'off';
   /** HTTPS (TLS 1.2 or newer) with these PEM files; plain HTTP when absent. */
   readonly tls: TlsConfig | undefined;
+  /** Token buckets per account and action (behavior.md §20); `limits` replace AWS's figures for the actions they name. */
+  readonly throttling: {
+    readonly isEnabled: boolean;
+    readonly limits: Readonly<Record<string, { readonly ratePerSecond: number; readonly burst: number }>>;
+  };
 }
 
 export interface TlsConfig {
@@ -183,7 +188,24 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     }),
     metrics,
     tls: tlsConfig(get),
+    throttling: throttlingConfig(get),
   });
+}
+
+/** TESSERA_THROTTLING on|off; TESSERA_THROTTLE_LIMITS `GetImageFrame=500/1000,GetDatastore=5/10` (rate per second / burst). */
+function throttlingConfig(get: (name: string) => string | undefined): Config['throttling'] {
+  const enabled = get('TESSERA_THROTTLING') ?? 'on';
+  if (enabled !== 'on' && enabled !== 'off') fail(`TESSERA_THROTTLING must be on or off, got '${enabled}'`);
+  const limits: Record<string, { ratePerSecond: number; burst: number }> = {};
+  for (const item of (get('TESSERA_THROTTLE_LIMITS') ?? '').split(',').map((text) => text.trim()).filter((text) => text !== '')) {
+    const found = /^([A-Za-z]+)=(\d+(?:\.\d+)?)\/(\d+)$/.exec(item);
+    if (found === null) fail(`TESSERA_THROTTLE_LIMITS: '${item}' is not Action=rate/burst (e.g. GetImageFrame=500/1000)`);
+    const ratePerSecond = Number(found[2]);
+    const burst = Number(found[3]);
+    if (ratePerSecond <= 0 || burst < 1) fail(`TESSERA_THROTTLE_LIMITS: '${item}' needs a rate above 0 and a burst of at least 1`);
+    limits[found[1]!] = Object.freeze({ ratePerSecond, burst });
+  }
+  return Object.freeze({ isEnabled: enabled === 'on', limits: Object.freeze(limits) });
 }
 
 function tlsConfig(get: (name: string) => string | undefined): TlsConfig | undefined {
@@ -295,7 +317,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
-    'tls-cert', 'tls-key',
+    'tls-cert', 'tls-key', 'throttling', 'throttle-limits',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

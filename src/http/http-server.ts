@@ -42,6 +42,8 @@ export interface HttpServerOptions {
   readonly metrics?: RequestMetrics;
   /** Serve HTTPS (TLS 1.2+) with this PEM certificate chain and key instead of plain HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Throws ThrottlingException when the account has used up the action's rate (src/throttling/); absent: no throttling. */
+  readonly throttle?: { take(accountId: string, action: string): void };
 }
 
 export interface Logger {
@@ -217,6 +219,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (context === undefined) throw new InternalServerException();
         if (routeError !== undefined) throw routeError;
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+        options.throttle?.take(context.principal.arn.split(':')[4] ?? '', match.route.operation);
         const query = new URLSearchParams(rawQuery);
         for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
           await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport } });

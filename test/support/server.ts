@@ -47,6 +47,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     TESSERA_ACCOUNT_ID: ACCOUNT_ID,
     TESSERA_LOG_LEVEL: 'warn',
     TESSERA_DATASTORE_TRANSITION_DELAY_MS: '100',
+    // AWS's rates (e.g. CreateDatastore 0.085/s) would slow every test down; throttling tests switch it on.
+    TESSERA_THROTTLING: 'off',
     ...(options.withoutAdminKey ? {} : { TESSERA_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId, TESSERA_ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey }),
     ...options.env,
   };
