@@ -1,6 +1,6 @@
 // Import rules of ARCHITECTURE.md, checked by `npm test`.
 /** @type {import('dependency-cruiser').IConfiguration} */
-const feature = '(datastores|image-sets|import-jobs|tagging)';
+const feature = '(datastores|image-sets|import-jobs|tagging|dicomweb)';
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
@@ -26,16 +26,23 @@ module.exports = {
     },
     {
       name: 'feature-direction',
-      comment: 'import-jobs → image-sets → datastores; tagging → both; never back',
+      comment: 'dicomweb → import-jobs → image-sets → datastores; tagging → both; never back',
       severity: 'error',
       from: { path: '^src/(datastores)/' },
-      to: { path: '^src/(image-sets|import-jobs|tagging)/' },
+      to: { path: '^src/(image-sets|import-jobs|tagging|dicomweb)/' },
     },
     {
       name: 'image-sets-not-upwards',
       severity: 'error',
       from: { path: '^src/image-sets/' },
-      to: { path: '^src/(import-jobs|tagging)/' },
+      to: { path: '^src/(import-jobs|tagging|dicomweb)/' },
+    },
+    {
+      name: 'import-jobs-not-upwards',
+      comment: 'DICOMweb (STOW-RS) uses the import pipeline, never the other way round',
+      severity: 'error',
+      from: { path: '^src/import-jobs/' },
+      to: { path: '^src/dicomweb/' },
     },
     {
       name: 'features-see-ports-not-adapters',

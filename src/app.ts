@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ResourceScope } from './api/index.js';
+import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ImageSetId, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
 import { formatSharedCredentials } from './auth/credentials-file.js';
@@ -30,9 +30,9 @@ import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
 import { TesseraMetrics } from './metrics/index.js';
+import { ImageSetResolver, QidoService, StowService, WadoService } from './dicomweb/index.js';
 import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
 import { EffectiveTags } from './tagging/index.js';
-import { RequestThrottle } from './throttling/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -46,6 +46,8 @@ export interface App {
 const ADMIN_USER = 'admin';
 /** tessera_outbox_lag_events reads at most this many events past a sink's cursor per scrape. */
 const OUTBOX_LAG_CAP = 1000;
+/** STOW-RS accepts up to 1 GB of DICOM data per request (dicomweb.md §6.1). */
+const DICOMWEB_MAX_STOW_BYTES = 1024 * 1024 * 1024;
 
 export async function buildApp(config: Config): Promise<App> {
   const dataFolder = await openDataFolder(config.dataDir);
@@ -202,11 +204,25 @@ export async function buildApp(config: Config): Promise<App> {
       }),
       authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
       resourceScope: scope,
-      ...(config.throttling.isEnabled ? { throttle: new RequestThrottle(config.throttling.limits) } : {}),
       ...(config.tls !== undefined ? { tls: { cert: await readFile(config.tls.certPath), key: await readFile(config.tls.keyPath) } } : {}),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,
       audit: { log: auditLog, scope: { partition: scope.partition, region: config.region, accountId } },
+      dicomweb: {
+        services: {
+          wado: new WadoService({
+            resolver: new ImageSetResolver(db.imageSets, new ImageSetDocuments(blobs), datastoreKeys),
+            frames: { getImageFrame: (datastoreId, imageSetId, frameId) => reader.getImageFrame(datastoreId, imageSetId as ImageSetId, frameId) },
+            pixelBlobs: db.dicomweb,
+            blobs,
+            decoder: codec,
+          }),
+          qido: new QidoService(),
+          stow: new StowService(),
+        },
+        scope,
+        maxStowBodyBytes: DICOMWEB_MAX_STOW_BYTES,
+      },
     });
     log = http.log;
 

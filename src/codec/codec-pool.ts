@@ -3,7 +3,9 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { FrameTranscodeError, type TranscodeRequest, type TranscodeResult } from './frame-transcoder.js';
-import type { WorkerReply } from './frame-transcoder.worker.js';
+import type { CanonicalFrame } from './decoded-frame.js';
+import type { SourceFrame } from './frame-decoder.js';
+import type { DecodeReply, WorkerReply } from './frame-transcoder.worker.js';
 
 export interface CodecPoolOptions {
   /** Worker threads; default os.availableParallelism(). */
@@ -15,7 +17,7 @@ export interface CodecPoolOptions {
 }
 
 export class CodecPool {
-  readonly #pool: Piscina<TranscodeRequest, WorkerReply>;
+  readonly #pool: Piscina<TranscodeRequest | SourceFrame, WorkerReply | DecodeReply>;
   readonly #capacity: number;
   readonly #frameTimeoutMs: number;
   readonly #waiting: (() => void)[] = [];
@@ -54,9 +56,26 @@ export class CodecPool {
     let reply: WorkerReply;
     try {
       // The timer starts when the frame is accepted: queue time counts, which is fine for a limit meant to catch hangs.
-      reply = await this.#pool.run(detached(request), { signal: AbortSignal.timeout(this.#frameTimeoutMs) });
+      reply = (await this.#pool.run(detached(request), { signal: AbortSignal.timeout(this.#frameTimeoutMs) })) as WorkerReply;
     } catch (error) {
       // The worker died (e.g. out of memory) or the frame timed out; piscina replaces the worker. The frame failed.
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new FrameTranscodeError(`Codec worker failed: ${detail}`, { cause: error });
+    } finally {
+      this.#release();
+    }
+    if (!reply.ok) throw reply.isTranscodeError ? new FrameTranscodeError(reply.message) : new Error(reply.message);
+    return reply.result;
+  }
+
+  /** A stored frame decoded to canonical samples on a worker thread, under the same bounded queue as transcoding. */
+  async decode(request: SourceFrame): Promise<CanonicalFrame> {
+    if (this.#isClosed) throw new Error('CodecPool is closed');
+    await this.#acquire();
+    let reply: DecodeReply;
+    try {
+      reply = (await this.#pool.run(detached(request as TranscodeRequest), { name: 'decode', signal: AbortSignal.timeout(this.#frameTimeoutMs) })) as DecodeReply;
+    } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new FrameTranscodeError(`Codec worker failed: ${detail}`, { cause: error });
     } finally {

@@ -17,3 +17,6 @@ export {
   type TranscodeResult,
 } from './frame-transcoder.js';
 export { CodecPool, type CodecPoolOptions } from './codec-pool.js';
+export type { SourceFrame } from './frame-decoder.js';
+export type { CanonicalFrame } from './decoded-frame.js';
+export { packBits } from './native-frame.js';

@@ -19,6 +19,8 @@ import { ROUTES } from './aws-rest-json/route-table.js';
 import { authorizationsOf } from './aws-rest-json/operation-authorization.js';
 import { Router, type RouteMatch } from './aws-rest-json/router.js';
 import { TESSERA_ROUTES, matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
+import { serveDicomweb, type DicomwebEdgeOptions } from './dicomweb/dicomweb-edge.js';
+import { isDicomwebPath } from './dicomweb/dicomweb-routes.js';
 
 /** Per-request metrics (src/metrics/ implements it); called once per answered request, after the response. */
 export interface RequestMetrics {
@@ -40,10 +42,10 @@ export interface HttpServerOptions {
   /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
   readonly audit?: { readonly log: AuditLog; readonly scope: AuditScope };
   readonly metrics?: RequestMetrics;
+  /** DICOMweb under /datastore/{datastoreId}/(studies|series|instances) (src/http/dicomweb/). */
+  readonly dicomweb?: DicomwebEdgeOptions;
   /** Serve HTTPS (TLS 1.2+) with this PEM certificate chain and key instead of plain HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
-  /** Throws ThrottlingException when the account has used up the action's rate (src/throttling/); absent: no throttling. */
-  readonly throttle?: { take(accountId: string, action: string): void };
 }
 
 export interface Logger {
@@ -174,7 +176,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     writeJson(reply.raw, randomUUID(), 200, '{"status":"ok"}');
   });
 
-  app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
+  const handleRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack(); // responses are written to the raw socket exactly as the contract says
     const startedAt = performance.now();
     const startMs = Date.now();
@@ -185,6 +187,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    if (options.dicomweb !== undefined && isDicomwebPath(rawPath)) {
+      const outcome = await serveDicomweb(raw, reply.raw, { method: request.method, rawPath, rawQuery, body, requestId, protocol: request.protocol }, options.authenticator, options.dicomweb, (error) =>
+        request.log.error({ err: error, requestId }, 'request failed'),
+      );
+      if (request.method === 'OPTIONS') return;
+      const { operation, labels, principal, failure } = outcome;
+      const audited = { startMs, requestId, eventId: randomUUID(), operation, method: request.method, rawPath, labels, rawQuery, body: EMPTY, principal };
+      recordCall({ ...audited, authorization: principal === undefined ? headerText(raw.headers.authorization) : undefined, sourceIp: request.ip, userAgent: headerText(raw.headers['user-agent']), error: failure === undefined ? undefined : { code: failure.code, message: failure.message }, resultDatastoreId: undefined }, request.log, startedAt);
+      return;
+    }
     // Routing comes before authentication only to name the audit record; its errors still answer after authentication.
     const tesseraRoute = matchTesseraRoute(request.method, rawPath);
     let match: RouteMatch | undefined;
@@ -219,7 +231,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (context === undefined) throw new InternalServerException();
         if (routeError !== undefined) throw routeError;
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
-        options.throttle?.take(context.principal.arn.split(':')[4] ?? '', match.route.operation);
         const query = new URLSearchParams(rawQuery);
         for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
           await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport } });
@@ -266,7 +277,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         startedAt,
       );
     }
-  });
+  };
+  app.all('*', handleRequest);
+  // STOW-RS bodies are Part 10 files: their own size limit (dicomweb.md §6.2), not the JSON one.
+  if (options.dicomweb !== undefined) {
+    const bodyLimit = options.dicomweb.maxStowBodyBytes;
+    app.post('/datastore/:datastoreId/studies', { bodyLimit }, handleRequest);
+    app.post('/datastore/:datastoreId/studies/:study', { bodyLimit }, handleRequest);
+  }
 
   return {
     log: app.log,

@@ -14,6 +14,8 @@ import { SqliteEventDeliveryStore, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteTagRepository } from './sqlite-tag-repository.js';
 import { SqliteImageSetRepository } from './sqlite-image-set-repository.js';
 import { SqliteImportJobRepository } from './sqlite-import-job-repository.js';
+import { SqliteDicomwebIndex } from './sqlite-dicomweb-index.js';
+import type { DicomwebIndex } from '../../dicomweb/index.js';
 import type { ImportJobRepository } from '../../import-jobs/index.js';
 import type { IamStore } from '../../iam/iam-store.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
@@ -29,6 +31,7 @@ export class SqliteDb {
   readonly eventDelivery: EventDeliveryStore;
   readonly credentials: CredentialStore;
   readonly importJobs: ImportJobRepository;
+  readonly dicomweb: DicomwebIndex;
   readonly iam: IamStore;
 
   private constructor(private readonly db: Db) {
@@ -39,6 +42,7 @@ export class SqliteDb {
     this.eventDelivery = new SqliteEventDeliveryStore(db);
     this.credentials = new SqliteCredentialStore(db);
     this.importJobs = new SqliteImportJobRepository(db);
+    this.dicomweb = new SqliteDicomwebIndex(db);
     this.iam = new SqliteIamStore(db);
   }
 

@@ -1,0 +1,9 @@
+// DICOMweb (WADO-RS, QIDO-RS, STOW-RS) as AWS HealthImaging offers it, without HTTP: the edge binds it in src/http/dicomweb/.
+export * from './image-set-resolver.js';
+export * from './media-types.js';
+export * from './wado-service.js';
+export * from './qido-service.js';
+export * from './stow-service.js';
+export { BULKDATA_THRESHOLD_BYTES } from './instance-dicom-json.js';
+export type { DicomwebIndex } from './dicomweb-index.js';
+export { dicomJsonText } from './dicom-json-text.js';

@@ -1,0 +1,282 @@
+// WADO-RS end to end: corpus files imported by an import job, read back through dicomweb-client (what OHIF uses) and a
+// signed fetch; every Part 10 object is read by dcmtk and its pixels must match MANIFEST.json, not our own output.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CreateDatastoreCommand, GetDatastoreCommand, StartDICOMImportJobCommand, type MedicalImagingClient } from '@aws-sdk/client-medical-imaging';
+import { copyIntoBucket, corpusFiles, type CorpusFile } from '../support/corpus.js';
+import { dcmdump, described, dicomwebClientFor, dicomwebFetch, hasDcmdump, multipartParts, type DicomwebClient } from '../support/dicomweb.js';
+import { crc32OfHtj2k } from '../support/htj2k.js';
+import { waitForJob } from '../support/jobs.js';
+import { ACCOUNT_ID, eventually, startServer, type RunningServer } from '../support/server.js';
+
+const run = promisify(execFile);
+const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/ImportRole`;
+const ELE = '1.2.840.10008.1.2.1';
+const HTJ2K_RPCL = '1.2.840.10008.1.2.4.202';
+
+/** Lossless pixel data of every transfer syntax, 1-bit segmentations, a blob-stored file, an SR and a conflicting pair. */
+function selected(files: readonly CorpusFile[]): CorpusFile[] {
+  return files.filter(
+    (f) =>
+      (f.path.startsWith('transfer-syntax/') && f.expect === 'valid' && !f.lossy_transfer_syntax) ||
+      ['edge/liver_seg_1bit_3frame.dcm', 'edge/liver_seg_1bit_nonbyte_aligned.dcm', 'edge/liver_deflated_image_frame.dcm', 'no-pixel-data/test-SR.dcm'].includes(f.path) ||
+      f.path.startsWith('patient-name-conflict/'),
+  );
+}
+
+export async function importCorpus(server: RunningServer, client: MedicalImagingClient, name: string, files: readonly CorpusFile[]): Promise<string> {
+  const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: name }));
+  await eventually(async () => ((await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties!.datastoreStatus === 'ACTIVE' ? true : undefined));
+  const bucket = join(server.dataDir, 'buckets');
+  await mkdir(join(bucket, 'out-bucket'), { recursive: true });
+  await copyIntoBucket(join(bucket, 'in-bucket'), name, files);
+  const { jobId } = await client.send(
+    new StartDICOMImportJobCommand({ datastoreId, dataAccessRoleArn: ROLE, inputS3Uri: `s3://in-bucket/${name}/`, outputS3Uri: `s3://out-bucket/${name}/` }),
+  );
+  const job = await waitForJob(client, datastoreId!, jobId!);
+  assert.equal(job.jobStatus, 'COMPLETED', job.message);
+  return datastoreId!;
+}
+
+/** Pixel samples of a Part 10 file as dcmtk reads them (dcmdump +W writes the Pixel Data value to a .raw file). */
+async function pixelBytesByDcmtk(path: string): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-raw-'));
+  try {
+    await run('dcmdump', ['-q', '+W', dir, path], { maxBuffer: 64 * 1024 * 1024 });
+    // One .raw file per binary value in file order (overlays come before Pixel Data); Pixel Data is the last one.
+    const raws = (await readdir(dir)).filter((n) => n.endsWith('.raw')).sort((a, b) => Number(/\.(\d+)\.raw$/.exec(a)![1]) - Number(/\.(\d+)\.raw$/.exec(b)![1]));
+    const raw = raws.at(-1);
+    assert.ok(raw, `dcmdump wrote no pixel data for ${path}`);
+    return await readFile(join(dir, raw));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per-frame CRC32 of native pixel data in the MANIFEST's layout (1-bit frames unpacked LSB-first to bytes). */
+function frameCrcs(pixels: Buffer, file: CorpusFile): number[] {
+  const frames = file.number_of_frames ?? 1;
+  const samples = file.rows! * file.columns! * (file.samples_per_pixel ?? 1);
+  if (file.bits_allocated === 1) {
+    return Array.from({ length: frames }, (_, f) => {
+      const unpacked = Buffer.alloc(samples);
+      for (let i = 0; i < samples; i++) {
+        const bit = f * samples + i;
+        unpacked[i] = (pixels[bit >> 3]! >> (bit & 7)) & 1;
+      }
+      return crc32(unpacked) >>> 0;
+    });
+  }
+  const frameBytes = samples * Math.ceil(file.bits_allocated! / 8);
+  return Array.from({ length: frames }, (_, f) => crc32(pixels.subarray(f * frameBytes, (f + 1) * frameBytes)) >>> 0);
+}
+
+describe('DICOMweb WADO-RS', { timeout: 600_000 }, () => {
+  let server: RunningServer;
+  let datastoreId: string;
+  let files: CorpusFile[];
+  let dicomweb: DicomwebClient;
+  let workDir: string;
+  let canDump: boolean;
+  before(async () => {
+    server = await startServer();
+    files = selected(await corpusFiles());
+    datastoreId = await importCorpus(server, server.client(), 'wado', files);
+    dicomweb = dicomwebClientFor(server.port, datastoreId);
+    workDir = await mkdtemp(join(tmpdir(), 'tessera-wado-'));
+    canDump = await hasDcmdump();
+  });
+  after(async () => {
+    if (process.env.DEBUG_DICOMWEB) console.log(server?.output().slice(-6000));
+    await server?.dispose();
+    if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** The non-primary image set of the file's series that holds its SOP instance. */
+  const nonPrimaryHolding = async (file: CorpusFile): Promise<string> => {
+    const { SearchImageSetsCommand } = await import('@aws-sdk/client-medical-imaging');
+    const found = await server.client().send(
+      new SearchImageSetsCommand({ datastoreId, searchCriteria: { filters: [{ operator: 'EQUAL', values: [{ DICOMSeriesInstanceUID: file.series_instance_uid! }] }] } }),
+    );
+    for (const summary of found.imageSetsMetadataSummaries ?? []) {
+      const base = `/datastore/${datastoreId}/studies/${file.study_instance_uid}/series/${file.series_instance_uid}/instances/${file.sop_instance_uid}/metadata`;
+      if ((await dicomwebFetch(server.port, `${base}?imageSetId=${summary.imageSetId}`)).status === 200) return summary.imageSetId!;
+    }
+    throw new Error(`no image set holds ${file.path}`);
+  };
+  const withPixels = () => files.filter((f) => f.sop_instance_uid !== null && f.series_instance_uid !== null && f.has_pixel_data && f.frames.length > 0 && f.expect !== 'reject' && !f.path.includes('deflated_image_frame') && !f.path.startsWith('patient-name-conflict/'));
+
+  it('series metadata: one DICOM JSON object per instance, PS3.18 F.2 encoding, stored transfer syntax', async () => {
+    const series = files.find((f) => f.path.startsWith('transfer-syntax/1.2.1-explicit-le/') && files.filter((g) => g.series_instance_uid === f.series_instance_uid).length === 1)!;
+    const metadata = await described(dicomweb.retrieveSeriesMetadata({ studyInstanceUID: series.study_instance_uid!, seriesInstanceUID: series.series_instance_uid! }));
+    const expected = files.filter((f) => f.series_instance_uid === series.series_instance_uid && !f.path.startsWith('patient-name-conflict/'));
+    assert.equal(metadata.length, expected.length);
+    const instance = metadata.find((m) => m['00080018']!.Value![0] === series.sop_instance_uid)!;
+    assert.ok(instance, 'the instance is in its series metadata');
+    assert.equal(instance['00020010']!.Value![0], HTJ2K_RPCL, 'TransferSyntaxUID is the stored syntax');
+    assert.equal(instance['00280010']!.Value![0], series.rows);
+    assert.equal(instance['7FE00010'], undefined, 'Pixel Data is not in the metadata');
+    const name = instance['00100010'];
+    if (series.patient_name) assert.equal((name!.Value![0] as { Alphabetic: string }).Alphabetic, series.patient_name);
+    for (const [tag, element] of Object.entries(instance)) {
+      assert.match(tag, /^[0-9A-F]{8}$/);
+      assert.match(element.vr, /^[A-Z]{2}$/);
+      if (element.Value !== undefined) assert.ok(Array.isArray(element.Value), `${tag} Value is an array`);
+      if ((element.vr === 'IS' || element.vr === 'DS') && element.Value !== undefined) {
+        for (const v of element.Value) assert.ok(typeof v === 'number' || v === null, `${tag} ${element.vr} is a number`);
+      }
+    }
+  });
+
+  it('instance metadata answers an array with the instance; unknown UIDs are 404 with a DICOMweb-style body', async () => {
+    const file = files.find((f) => f.path.startsWith('transfer-syntax/1.2.5-rle/'))!;
+    const [instance] = await described(dicomweb.retrieveInstanceMetadata({ studyInstanceUID: file.study_instance_uid!, seriesInstanceUID: file.series_instance_uid!, sopInstanceUID: file.sop_instance_uid! }));
+    assert.equal(instance!['00080018']!.Value![0], file.sop_instance_uid);
+    const base = `/datastore/${datastoreId}/studies/${file.study_instance_uid}/series/${file.series_instance_uid}`;
+    for (const path of [`/datastore/${datastoreId}/studies/1.2.3.4/series/1.2.3/metadata`, `${base}/instances/1.2.3.999/metadata`]) {
+      const response = await dicomwebFetch(server.port, path, { accept: 'application/dicom+json' });
+      assert.equal(response.status, 404);
+      assert.equal(response.headers.get('x-amzn-errortype'), 'ResourceNotFoundException');
+      assert.match(((await response.json()) as { message: string }).message, /does not exist/);
+    }
+    const wrongAccept = await dicomwebFetch(server.port, `${base}/metadata`, { accept: 'application/dicom+xml' });
+    assert.equal(wrongAccept.status, 406);
+    assert.equal(wrongAccept.headers.get('x-amzn-errortype'), 'NotAcceptableException');
+    const unsigned = await dicomwebFetch(server.port, `${base}/metadata`, { unsigned: true });
+    assert.equal(unsigned.status, 403);
+    assert.equal(unsigned.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
+    const badUid = await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/1.2.abc/series/1.2/metadata`);
+    assert.equal(badUid.status, 400);
+  });
+
+  it('every instance in Explicit VR Little Endian is a valid Part 10 file whose pixels match MANIFEST.json', async (t) => {
+    if (!canDump) return t.skip('dcmtk (dcmdump) is not installed');
+    const undecodable: string[] = [];
+    for (const file of withPixels()) {
+      const path = `/datastore/${datastoreId}/studies/${file.study_instance_uid}/series/${file.series_instance_uid}/instances/${file.sop_instance_uid}`;
+      if ((file.samples_per_pixel ?? 1) > 1) {
+        // Colour frames stored as joined per-component HTJ2K codestreams cannot be read back by the WASM decoders:
+        // those instances answer 406 with the retry hint, and transfer-syntax=* still serves them.
+        const probe = await dicomwebFetch(server.port, path, { accept: 'application/dicom' });
+        if (probe.status === 406) {
+          undecodable.push(file.path);
+          assert.equal((await dicomwebFetch(server.port, path, { accept: 'application/dicom; transfer-syntax=*' })).status, 200, file.path);
+          continue;
+        }
+        assert.equal(probe.status, 200, `${file.path}: ${await probe.text()}`);
+      }
+      // Files whose series conflicts with another corpus file sit in non-primary image sets: reached with imageSetId.
+      const viaPrimary = await dicomwebFetch(server.port, `${path}/metadata`);
+      const bytes =
+        viaPrimary.status === 200
+          ? Buffer.from(await described(dicomweb.retrieveInstance({ studyInstanceUID: file.study_instance_uid!, seriesInstanceUID: file.series_instance_uid!, sopInstanceUID: file.sop_instance_uid! })))
+          : Buffer.from(await (await dicomwebFetch(server.port, `${path}?imageSetId=${await nonPrimaryHolding(file)}`, { accept: 'application/dicom' })).arrayBuffer());
+      const out = join(workDir, `${file.sop_instance_uid}.dcm`);
+      await writeFile(out, bytes);
+      const dump = await dcmdump(out);
+      assert.match(dump, /\(0002,0010\) UI =LittleEndianExplicit/, file.path);
+      assert.match(dump, new RegExp(`\\(0008,0018\\) UI \\[${file.sop_instance_uid!.replace(/\./g, '\\.')}\\]`), file.path);
+      const crcs = frameCrcs(await pixelBytesByDcmtk(out), file);
+      assert.deepEqual(crcs, file.frames.map((f) => f.crc32), `pixels of ${file.path}`);
+    }
+    const colour = withPixels().filter((f) => (f.samples_per_pixel ?? 1) > 1).length;
+    assert.ok(undecodable.length < colour, `some colour instances decode (${undecodable.join(', ')} do not)`);
+  });
+
+  it('frames: multipart/related, any order; uncompressed by default and HTJ2K as stored with transfer-syntax=*', async () => {
+    const file = withPixels().find((f) => (f.number_of_frames ?? 1) > 2 && f.bits_allocated! > 1)!;
+    const order = Array.from({ length: file.number_of_frames! }, (_, i) => i + 1).reverse();
+    const ids = { studyInstanceUID: file.study_instance_uid!, seriesInstanceUID: file.series_instance_uid!, sopInstanceUID: file.sop_instance_uid! };
+    const uncompressed = await described(dicomweb.retrieveInstanceFrames({ ...ids, frameNumbers: order }));
+    assert.equal(uncompressed.length, order.length);
+    assert.deepEqual(uncompressed.map((part) => crc32(new Uint8Array(part)) >>> 0), order.map((n) => file.frames[n - 1]!.crc32));
+
+    const path = `/datastore/${datastoreId}/studies/${ids.studyInstanceUID}/series/${ids.seriesInstanceUID}/instances/${ids.sopInstanceUID}/frames/${order.join(',')}`;
+    const response = await dicomwebFetch(server.port, path, { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' });
+    assert.equal(response.status, 200);
+    const contentType = response.headers.get('content-type')!;
+    assert.match(contentType, /^multipart\/related; type="image\/jphc"; transfer-syntax=1\.2\.840\.10008\.1\.2\.4\.202; boundary=/);
+    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    const parts = multipartParts(Buffer.from(await response.arrayBuffer()), contentType);
+    assert.equal(parts.length, order.length);
+    for (const [i, part] of parts.entries()) {
+      assert.equal(part.body.readUInt16BE(0), 0xff4f, 'an HTJ2K codestream (SOC marker)');
+      assert.match(part.headers['content-location']!, new RegExp(`/frames/${order[i]}$`));
+      if ((file.samples_per_pixel ?? 1) === 1) assert.equal((await crc32OfHtj2k(part.body)).crc32, file.frames[order[i]! - 1]!.crc32);
+    }
+
+    for (const [list, status] of [['0', 400], ['1,1', 400], ['x', 400], [String(order.length + 1), 404]] as const) {
+      const bad = await dicomwebFetch(server.port, path.replace(/frames\/.*/, `frames/${list}`));
+      assert.equal(bad.status, status, `frame list ${list}`);
+    }
+    const lossy = await dicomwebFetch(server.port, path, { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.4.50' });
+    assert.equal(lossy.status, 406);
+  });
+
+  it('instance with transfer-syntax=* keeps the stored HTJ2K, encapsulated; other syntaxes are 406', async (t) => {
+    const file = withPixels().find((f) => f.path.startsWith('transfer-syntax/1.2.4.80'))!;
+    const path = `/datastore/${datastoreId}/studies/${file.study_instance_uid}/series/${file.series_instance_uid}/instances/${file.sop_instance_uid}`;
+    const stored = await dicomwebFetch(server.port, path, { accept: 'application/dicom; transfer-syntax=*' });
+    assert.equal(stored.status, 200);
+    assert.equal(stored.headers.get('content-type'), `application/dicom; transfer-syntax=${HTJ2K_RPCL}`);
+    const body = Buffer.from(await stored.arrayBuffer());
+    assert.equal(body.subarray(128, 132).toString('latin1'), 'DICM');
+    const refused = await dicomwebFetch(server.port, path, { accept: 'application/dicom; transfer-syntax=1.2.840.10008.1.2.4.50' });
+    assert.equal(refused.status, 406);
+    if (!canDump) return t.skip('dcmtk (dcmdump) is not installed');
+    const out = join(workDir, 'stored.dcm');
+    await writeFile(out, body);
+    assert.match(await dcmdump(out), /\(0002,0010\) UI =1\.2\.840\.10008\.1\.2\.4\.202|\(0002,0010\) UI \[1\.2\.840\.10008\.1\.2\.4\.202\]/);
+  });
+
+  it('pixel data kept whole is served with transfer-syntax=* only; an SR comes back as a Part 10 file', async (t) => {
+    const blob = files.find((f) => f.path === 'edge/liver_deflated_image_frame.dcm')!;
+    const path = `/datastore/${datastoreId}/studies/${blob.study_instance_uid}/series/${blob.series_instance_uid}/instances/${blob.sop_instance_uid}`;
+    assert.equal((await dicomwebFetch(server.port, path, { accept: 'application/dicom' })).status, 406);
+    const whole = await dicomwebFetch(server.port, path, { accept: 'application/dicom; transfer-syntax=*' });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-type'), `application/dicom; transfer-syntax=${blob.transfer_syntax_uid}`);
+    const sr = files.find((f) => f.path === 'no-pixel-data/test-SR.dcm')!;
+    const srResponse = await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/${sr.study_instance_uid}/series/${sr.series_instance_uid}/instances/${sr.sop_instance_uid}`, { accept: 'application/dicom' });
+    assert.equal(srResponse.status, 200);
+    if (!canDump) return t.skip('dcmtk (dcmdump) is not installed');
+    const out = join(workDir, 'sr.dcm');
+    await writeFile(out, Buffer.from(await srResponse.arrayBuffer()));
+    assert.match(await dcmdump(out), /ContentSequence/);
+  });
+
+  it('non-primary image sets are reached with imageSetId only', async () => {
+    const pair = files.filter((f) => f.path.startsWith('patient-name-conflict/'));
+    const search = await server.client().send(
+      new (await import('@aws-sdk/client-medical-imaging')).SearchImageSetsCommand({
+        datastoreId,
+        searchCriteria: { filters: [{ operator: 'EQUAL', values: [{ DICOMSeriesInstanceUID: pair[0]!.series_instance_uid! }] }] },
+      }),
+    );
+    const nonPrimary = search.imageSetsMetadataSummaries!.find((s) => s.isPrimary === false)!;
+    assert.ok(nonPrimary, 'the conflicting file went to a non-primary image set');
+    const base = `/datastore/${datastoreId}/studies/${pair[0]!.study_instance_uid}/series/${pair[0]!.series_instance_uid}/metadata`;
+    const primary = (await (await dicomwebFetch(server.port, base)).json()) as Record<string, { Value: unknown[] }>[];
+    const viaId = (await (await dicomwebFetch(server.port, `${base}?imageSetId=${nonPrimary.imageSetId}`)).json()) as Record<string, { Value: unknown[] }>[];
+    assert.equal(primary.length + viaId.length, 2);
+    assert.notDeepEqual(primary[0]!['00100010'], viaId[0]!['00100010'], 'the two image sets disagree on PatientName');
+    assert.equal((await dicomwebFetch(server.port, `${base}?imageSetId=${'0'.repeat(32)}`)).status, 404);
+  });
+
+  it('answers CORS preflights without authentication', async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/datastore/${datastoreId}/studies`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://viewer.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,x-amz-date' },
+    });
+    assert.equal(response.status, 204);
+    assert.equal(response.headers.get('access-control-allow-origin'), 'http://viewer.example');
+    assert.match(response.headers.get('access-control-allow-headers')!, /authorization/);
+    assert.match(response.headers.get('access-control-allow-methods')!, /POST/);
+  });
+});
