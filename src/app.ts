@@ -22,7 +22,16 @@ import type { BucketStore } from './buckets/index.js';
 import { LocalBucketStore } from './buckets/local/local-bucket-store.js';
 import { S3BucketStore } from './buckets/s3/s3-bucket-store.js';
 import { CodecPool } from './codec/index.js';
-import { FrameCache, ImageSetDeleter, ImageSetDocuments, ImageSetReader, ImageSetSearch, StorageTiering } from './image-sets/index.js';
+import {
+  FrameCache,
+  ImageSetCopier,
+  ImageSetDeleter,
+  ImageSetDocuments,
+  ImageSetReader,
+  ImageSetSearch,
+  ImageSetUpdater,
+  StorageTiering,
+} from './image-sets/index.js';
 import { ImportJobRunner, ImportJobService } from './import-jobs/index.js';
 import { EventDispatcher, type EventSink } from './events/index.js';
 import { JsonLinesFileSink } from './events/sinks/json-lines-file-sink.js';
@@ -121,7 +130,10 @@ export async function buildApp(config: Config): Promise<App> {
       onError,
     });
     const search = new ImageSetSearch(db.imageSets, pageTokens);
-    const deleter = new ImageSetDeleter({ repository: db.imageSets, blobs, scope, maxConcurrentDeletes: 100, onError });
+    const deleter = new ImageSetDeleter({ repository: db.imageSets, blobs, scope, maxConcurrentDeletes: config.quotas.maxConcurrentDeletes, onError });
+    const changes = { repository: db.imageSets, documents: new ImageSetDocuments(blobs), keys: datastoreKeys, scope, startDelayMs: config.imageSetChangeDelayMs, onError };
+    const updater = new ImageSetUpdater({ ...changes, maxConcurrentUpdates: config.quotas.maxConcurrentUpdates, maxPayloadBytes: config.quotas.updatePayloadBytes });
+    const copier = new ImageSetCopier({ ...changes, maxConcurrentCopies: config.quotas.maxConcurrentCopies, maxFramesPerCopy: config.quotas.maxFramesPerCopy });
     const tiering = new StorageTiering(db.imageSets, {
       archiveAfterMs: config.storageTiers.archiveAfterMs,
       flushIntervalMs: config.storageTiers.accessFlushIntervalMs,
@@ -162,6 +174,8 @@ export async function buildApp(config: Config): Promise<App> {
       },
       deleteImageSet: (datastoreId, imageSetId) => deleter.delete(datastoreId, imageSetId),
       listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
+      updateImageSetMetadata: (input) => updater.update(input),
+      copyImageSet: (input) => copier.copy(input),
     };
 
     const events = new EventDispatcher({
@@ -239,6 +253,11 @@ export async function buildApp(config: Config): Promise<App> {
         tiering.start();
         events.start();
         return listening;
+        // Updates and copies a restart interrupted: their image sets are still LOCKED; the stored request is replayed.
+        for (const operation of await db.imageSets.listOperations()) {
+          if (operation.kind === 'update') await updater.resume(operation);
+          else await copier.resume(operation);
+        }
       },
       async close() {
         if (isClosed) return;
@@ -251,6 +270,8 @@ export async function buildApp(config: Config): Promise<App> {
         await tiering.close(); // pending accesses are written
         await codec.close();
         await events.stop(); // the batch in flight finishes and its cursor is stored; the rest goes out on the next start
+        await updater.close();
+        await copier.close();
         db.close();
       },
     };

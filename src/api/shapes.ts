@@ -32,6 +32,7 @@ export const SHAPES = {
   ClientToken: string('[A-Za-z0-9._-]+', 1, 64),
   AwsAccountId: string('\\d+', 12, 12),
   ImageSetExternalVersionId: string('\\d+'),
+  CopiableAttributes: string(undefined, 1, 260000),
   RoleArn: string('arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+', 20, 2048),
   S3Uri: string('s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?', 1, 1024),
   NextToken: string('\\p{ASCII}{0,8192}', 1, 8192, 'u'),

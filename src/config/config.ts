@@ -23,7 +23,17 @@ export interface Config {
   readonly deletedDatastoreRetentionMs: number;
   readonly quotas: {
     readonly maxActiveDatastores: number;
+    /** Concurrent UpdateImageSetMetadata / CopyImageSet / DeleteImageSet requests per data store (AWS: 100 each). */
+    readonly maxConcurrentUpdates: number;
+    readonly maxConcurrentCopies: number;
+    readonly maxConcurrentDeletes: number;
+    /** Image frames one CopyImageSet may copy (AWS: 1,000). */
+    readonly maxFramesPerCopy: number;
+    /** Decoded bytes of each updatableAttributes / removableAttributes (AWS: 10 KB; the model allows up to 30,000). */
+    readonly updatePayloadBytes: number;
   };
+  /** Holds accepted image set updates and copies this long before their work starts (crash tests, client LOCKED handling). */
+  readonly imageSetChangeDelayMs: number;
   /** Largest accepted request body of the JSON API. */
   readonly maxRequestBodyBytes: number;
   /** How long clientToken idempotency records are honoured. */
@@ -56,6 +66,9 @@ export interface Config {
   readonly metrics: 'sigv4' | 'open' | 'off';
   /** HTTPS (TLS 1.2 or newer) with these PEM files; plain HTTP when absent. */
   readonly tls: TlsConfig | undefined;
+  /** Whole request (headers and body) and headers-only deadlines: slow clients cannot hold connections open. */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   /** Token buckets per account and action (behavior.md §20); `limits` replace AWS's figures for the actions they name. */
   readonly throttling: {
     readonly isEnabled: boolean;
@@ -162,7 +175,13 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       integer('TESSERA_DELETED_DATASTORE_RETENTION_SECONDS', get('TESSERA_DELETED_DATASTORE_RETENTION_SECONDS') ?? '86400', 0, 10 * 365 * 86400) * 1000,
     quotas: Object.freeze({
       maxActiveDatastores: integer('TESSERA_MAX_ACTIVE_DATASTORES', get('TESSERA_MAX_ACTIVE_DATASTORES') ?? '100', 0, 1_000_000),
+      maxConcurrentUpdates: integer('TESSERA_MAX_CONCURRENT_UPDATES', get('TESSERA_MAX_CONCURRENT_UPDATES') ?? '100', 1, 1_000_000),
+      maxConcurrentCopies: integer('TESSERA_MAX_CONCURRENT_COPIES', get('TESSERA_MAX_CONCURRENT_COPIES') ?? '100', 1, 1_000_000),
+      maxConcurrentDeletes: integer('TESSERA_MAX_CONCURRENT_DELETES', get('TESSERA_MAX_CONCURRENT_DELETES') ?? '100', 1, 1_000_000),
+      maxFramesPerCopy: integer('TESSERA_MAX_FRAMES_PER_COPY', get('TESSERA_MAX_FRAMES_PER_COPY') ?? '1000', 1, 100_000_000),
+      updatePayloadBytes: integer('TESSERA_UPDATE_PAYLOAD_BYTES', get('TESSERA_UPDATE_PAYLOAD_BYTES') ?? '10000', 1, 30000),
     }),
+    imageSetChangeDelayMs: integer('TESSERA_IMAGE_SET_CHANGE_DELAY_MS', get('TESSERA_IMAGE_SET_CHANGE_DELAY_MS') ?? '0', 0, 600_000),
     maxRequestBodyBytes: integer('TESSERA_MAX_REQUEST_BODY_BYTES', get('TESSERA_MAX_REQUEST_BODY_BYTES') ?? String(2 * 1024 * 1024), 1024, 1 << 30),
     idempotencyWindowMs: integer('TESSERA_IDEMPOTENCY_WINDOW_SECONDS', get('TESSERA_IDEMPOTENCY_WINDOW_SECONDS') ?? '86400', 1, 365 * 86400) * 1000,
     s3: s3Config(get, region),
@@ -189,7 +208,15 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     metrics,
     tls: tlsConfig(get),
     throttling: throttlingConfig(get),
+    ...timeoutsConfig(get),
   });
+}
+
+function timeoutsConfig(get: (name: string) => string | undefined): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs'> {
+  const requestTimeoutMs = integer('TESSERA_REQUEST_TIMEOUT_MS', get('TESSERA_REQUEST_TIMEOUT_MS') ?? '300000', 1000, 86_400_000);
+  const headersTimeoutMs = integer('TESSERA_HEADERS_TIMEOUT_MS', get('TESSERA_HEADERS_TIMEOUT_MS') ?? '20000', 500, 600_000);
+  if (headersTimeoutMs >= requestTimeoutMs) fail('TESSERA_HEADERS_TIMEOUT_MS must be below TESSERA_REQUEST_TIMEOUT_MS');
+  return { requestTimeoutMs, headersTimeoutMs };
 }
 
 /** TESSERA_THROTTLING on|off; TESSERA_THROTTLE_LIMITS `GetImageFrame=500/1000,GetDatastore=5/10` (rate per second / burst). */
@@ -317,7 +344,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
-    'tls-cert', 'tls-key', 'throttling', 'throttle-limits',
+    'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

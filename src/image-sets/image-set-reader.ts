@@ -27,6 +27,8 @@ export interface ImageSetProperties {
   readonly isPrimary: boolean;
   readonly storageTier: string;
   readonly lastAccessedAt?: Date;
+  /** Present when the version was made with force=true (behavior.md §10). */
+  readonly overrides?: { readonly forced: boolean };
 }
 
 export interface BinaryContent {
@@ -61,6 +63,7 @@ export interface ImageSetVersionProperties {
   readonly deletedAt?: Date;
   readonly message?: string;
   readonly isPrimary: boolean;
+  readonly overrides?: { readonly forced: boolean };
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -100,8 +103,9 @@ export class ImageSetReader {
           ImageSetWorkflowStatus: isLatest ? imageSet.workflowStatus : version.workflowStatus,
           createdAt: new Date(version.createdAtMs),
           updatedAt: new Date(isLatest ? imageSet.updatedAtMs : version.updatedAtMs),
-          ...(isLatest && imageSet.message !== undefined ? { message: imageSet.message } : {}),
+          ...(isLatest && imageSet.message !== undefined ? { message: imageSet.message } : !isLatest && version.message !== undefined ? { message: version.message } : {}),
           isPrimary: version.isPrimary,
+          ...(version.isForced ? { overrides: { forced: true } } : {}),
         };
       }),
       ...(rows.length > limit ? { nextToken: this.pageTokens.encode(scope, { version: page.at(-1)!.version }) } : {}),
@@ -122,6 +126,7 @@ export class ImageSetReader {
       ...(lastAccessedAtMs !== undefined ? { lastAccessedAt: new Date(lastAccessedAtMs) } : {}),
     };
     if (versionId === undefined || Number(versionId) === imageSet.latestVersion) {
+      const latest = imageSet.state === 'DELETED' ? undefined : await this.repository.findVersion(datastoreId, imageSetId, imageSet.latestVersion);
       return {
         ...base,
         versionId: String(imageSet.latestVersion),
@@ -132,6 +137,7 @@ export class ImageSetReader {
         ...(imageSet.deletedAtMs !== undefined ? { deletedAt: new Date(imageSet.deletedAtMs) } : {}),
         ...(imageSet.message !== undefined ? { message: imageSet.message } : {}),
         isPrimary: imageSet.isPrimary,
+        ...(latest?.isForced === true ? { overrides: { forced: true } } : {}),
       };
     }
     const version = await this.repository.findVersion(datastoreId, imageSetId, Number(versionId));
@@ -143,7 +149,9 @@ export class ImageSetReader {
       imageSetWorkflowStatus: version.workflowStatus,
       createdAt: new Date(version.createdAtMs),
       updatedAt: new Date(version.updatedAtMs),
+      ...(version.message !== undefined ? { message: version.message } : {}),
       isPrimary: version.isPrimary,
+      ...(version.isForced ? { overrides: { forced: true } } : {}),
     };
   }
 

@@ -11,3 +11,6 @@ export * from './image-set-query.js';
 export * from './storage-tiering.js';
 export * from './image-set-deleter.js';
 export * from './frame-cache.js';
+export * from './image-set-updater.js';
+export * from './image-set-copier.js';
+export { STALE_VERSION_MESSAGE } from './image-set-operation-support.js';

@@ -1,8 +1,10 @@
 // ImageSetRepository on SQLite.
 import type Database from 'better-sqlite3';
-import type { DatastoreId, ImageSetId, ImageSetState } from '../../api/index.js';
+import type { DatastoreId, ImageSetId } from '../../api/index.js';
 import type { EventEnvelope } from '../../events/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
+import { SqliteImageSetOperations } from './sqlite-image-set-operations.js';
+import { toImageSet, type ImageSetRow } from './sqlite-image-set-rows.js';
 import type {
   BeginImageSetDeleteResult,
   ImageSetQuery,
@@ -11,6 +13,7 @@ import type {
   ImageSetSearchRow,
   ImageSetVersionRecord,
   ImageSetWorkflowStatus,
+  StoredImageSetOperation,
 } from '../../image-sets/index.js';
 
 /** Search attribute → column; every one is the second column of an index on (datastore_id, …). */
@@ -40,23 +43,6 @@ const SEARCH_INDEXES = {
 
 type Db = Database.Database;
 
-export interface ImageSetRow {
-  datastore_id: string;
-  id: string;
-  state: string;
-  workflow_status: string;
-  latest_version: number;
-  is_primary: number;
-  study_instance_uid: string;
-  series_instance_uid: string;
-  levels_json: string;
-  created_at_ms: number;
-  updated_at_ms: number;
-  deleted_at_ms: number | null;
-  message: string | null;
-  storage_tier: string;
-  last_accessed_at_ms: number | null;
-}
 
 interface SearchRow {
   id: string;
@@ -79,6 +65,8 @@ interface VersionRow {
   workflow_status: string;
   is_primary: number;
   metadata_blob_key: string;
+  message: string | null;
+  is_forced: number;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -90,9 +78,11 @@ export class SqliteImageSetRepository implements ImageSetRepository {
   private readonly beginDeleteTransaction;
   private readonly finishDeleteTransaction;
   private readonly searchStatements = new Map<string, Database.Statement<Record<string, unknown>, SearchRow>>();
+  private readonly operations: SqliteImageSetOperations;
 
   constructor(private readonly db: Db) {
     this.statements = prepareReads(db);
+    this.operations = new SqliteImageSetOperations(db);
     const del = (this.deletion = prepareDeletion(db));
     this.recordAccessesTransaction = db.transaction((accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]) => {
       for (const a of accesses) this.statements.recordAccess.run({ atMs: a.atMs, datastoreId: a.datastoreId, imageSetId: a.imageSetId });
@@ -117,7 +107,8 @@ export class SqliteImageSetRepository implements ImageSetRepository {
         blobKeys.push(frame.blob_key);
         del.dropFrame.run(datastoreId, frame.id);
       }
-      for (const blob of del.pixelBlobs.all(datastoreId, imageSetId)) blobKeys.push(blob.blob_key);
+      del.dropFrameRefs.run(datastoreId, imageSetId);
+      for (const blob of del.pixelBlobs.all({ datastoreId, imageSetId })) blobKeys.push(blob.blob_key);
       del.dropPixelBlobs.run(datastoreId, imageSetId);
       del.dropVersions.run(datastoreId, imageSetId);
       del.dropSetFrames.run(datastoreId, imageSetId);
@@ -242,6 +233,18 @@ export class SqliteImageSetRepository implements ImageSetRepository {
     return this.finishDeleteTransaction.immediate(datastoreId, imageSetId, event, atMs);
   }
 
+  async beginOperation(input: Parameters<ImageSetRepository['beginOperation']>[0]) {
+    return this.operations.begin(input);
+  }
+
+  async finishOperation(input: Parameters<ImageSetRepository['finishOperation']>[0]) {
+    return this.operations.finish(input);
+  }
+
+  async listOperations(): Promise<StoredImageSetOperation[]> {
+    return this.operations.list();
+  }
+
   async listDeleting(): Promise<ImageSetRecord[]> {
     return this.deletion.deleting.all().map((row) => toImageSet(row)!);
   }
@@ -277,32 +280,13 @@ function toVersion(row: VersionRow | undefined): ImageSetVersionRecord | undefin
           workflowStatus: row.workflow_status as ImageSetWorkflowStatus,
           isPrimary: row.is_primary === 1,
           metadataBlobKey: row.metadata_blob_key,
+          isForced: row.is_forced === 1,
+          message: row.message ?? undefined,
           createdAtMs: row.created_at_ms,
           updatedAtMs: row.updated_at_ms,
         };
 }
 
-export function toImageSet(row: ImageSetRow | undefined): ImageSetRecord | undefined {
-  return row === undefined
-    ? undefined
-    : {
-        datastoreId: row.datastore_id as DatastoreId,
-        id: row.id as ImageSetId,
-        state: row.state as ImageSetState,
-        workflowStatus: row.workflow_status as ImageSetWorkflowStatus,
-        latestVersion: row.latest_version,
-        isPrimary: row.is_primary === 1,
-        studyInstanceUID: row.study_instance_uid,
-        seriesInstanceUID: row.series_instance_uid,
-        levelsJson: row.levels_json,
-        createdAtMs: row.created_at_ms,
-        updatedAtMs: row.updated_at_ms,
-        deletedAtMs: row.deleted_at_ms ?? undefined,
-        message: row.message ?? undefined,
-        storageTier: row.storage_tier === 'ARCHIVE_INSTANT_ACCESS' ? 'ARCHIVE_INSTANT_ACCESS' : 'FREQUENT_ACCESS',
-        lastAccessedAtMs: row.last_accessed_at_ms ?? undefined,
-      };
-}
 
 function prepareReads(db: Db) {
   return {
@@ -353,14 +337,22 @@ function prepareDeletion(db: Db) {
         "UPDATE image_sets SET state = 'LOCKED', workflow_status = 'DELETING', updated_at_ms = ? WHERE datastore_id = ? AND id = ? AND state = 'ACTIVE'",
       ),
       versionKeys: db.prepare<[string, string], { metadata_blob_key: string }>(
-        'SELECT metadata_blob_key FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?',
+        'SELECT DISTINCT metadata_blob_key FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?',
       ),
+      // Frames this image set referred to in any version that no other image set refers to (copies share frames).
       orphanFrames: db.prepare<{ datastoreId: string; imageSetId: string }, { id: string; blob_key: string }>(
-        `SELECT f.id, f.blob_key FROM image_frames f WHERE f.datastore_id = @datastoreId AND f.owner_image_set_id = @imageSetId
-           AND NOT EXISTS (SELECT 1 FROM image_set_frames s WHERE s.datastore_id = @datastoreId AND s.frame_id = f.id AND s.image_set_id <> @imageSetId)`,
+        `SELECT f.id, f.blob_key FROM image_set_frame_refs r JOIN image_frames f ON f.datastore_id = r.datastore_id AND f.id = r.frame_id
+          WHERE r.datastore_id = @datastoreId AND r.image_set_id = @imageSetId
+            AND NOT EXISTS (SELECT 1 FROM image_set_frame_refs o WHERE o.datastore_id = @datastoreId AND o.frame_id = r.frame_id AND o.image_set_id <> @imageSetId)`,
       ),
+      dropFrameRefs: db.prepare<[string, string]>('DELETE FROM image_set_frame_refs WHERE datastore_id = ? AND image_set_id = ?'),
       dropFrame: db.prepare<[string, string]>('DELETE FROM image_frames WHERE datastore_id = ? AND id = ?'),
-      pixelBlobs: db.prepare<[string, string], { blob_key: string }>('SELECT blob_key FROM instance_pixel_blobs WHERE datastore_id = ? AND image_set_id = ?'),
+      // Whole pixel blobs of this image set that no other image set's row shares (copies share them).
+      pixelBlobs: db.prepare<{ datastoreId: string; imageSetId: string }, { blob_key: string }>(
+        `SELECT DISTINCT b.blob_key FROM instance_pixel_blobs b WHERE b.datastore_id = @datastoreId AND b.image_set_id = @imageSetId
+           AND NOT EXISTS (SELECT 1 FROM instance_pixel_blobs o
+                            WHERE o.blob_key = b.blob_key AND NOT (o.datastore_id = @datastoreId AND o.image_set_id = @imageSetId))`,
+      ),
       dropPixelBlobs: db.prepare<[string, string]>('DELETE FROM instance_pixel_blobs WHERE datastore_id = ? AND image_set_id = ?'),
       dropVersions: db.prepare<[string, string]>('DELETE FROM image_set_versions WHERE datastore_id = ? AND image_set_id = ?'),
       dropSetFrames: db.prepare<[string, string]>('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),

@@ -91,6 +91,7 @@ export class SqliteImportJobRepository implements ImportJobRepository {
       ),
       clearSetFrames: db.prepare('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
       insertSetFrame: db.prepare('INSERT OR IGNORE INTO image_set_frames (datastore_id, image_set_id, frame_id) VALUES (?, ?, ?)'),
+      insertFrameRef: db.prepare('INSERT OR IGNORE INTO image_set_frame_refs (datastore_id, frame_id, image_set_id) VALUES (?, ?, ?)'),
     };
 
     this.createTransaction = db.transaction((input: Parameters<ImportJobRepository['create']>[0]): CreateImportJobResult => {
@@ -161,7 +162,10 @@ export class SqliteImportJobRepository implements ImportJobRepository {
           s.putPixelBlob.run(commit.datastoreId, change.imageSetId, blob.sopInstanceUID, blob.blobKey, blob.transferSyntaxUID, blob.sizeBytes, commit.atMs);
         }
         s.clearSetFrames.run(commit.datastoreId, change.imageSetId);
-        for (const frameId of change.frameIds) s.insertSetFrame.run(commit.datastoreId, change.imageSetId, frameId);
+        for (const frameId of change.frameIds) {
+          s.insertSetFrame.run(commit.datastoreId, change.imageSetId, frameId);
+          s.insertFrameRef.run(commit.datastoreId, frameId, change.imageSetId);
+        }
         s.setStoredBytes.run({ datastoreId: commit.datastoreId, imageSetId: change.imageSetId });
         insertOutboxEvent(db, change.event, commit.atMs);
       }

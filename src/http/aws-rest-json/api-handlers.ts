@@ -18,7 +18,7 @@ import type {
   RequestContext,
   Tags,
 } from '../../api/index.js';
-import type { SearchCriteriaInput } from '../../image-sets/index.js';
+import type { CopyImageSetInput, SearchCriteriaInput, UpdateImageSetMetadataInput } from '../../image-sets/index.js';
 
 /** A raw response body (GetImageSetMetadata, GetImageFrame): sent as it is, never re-encoded. */
 export interface BinaryContent {
@@ -53,6 +53,8 @@ export interface ApiHandlers {
     context: RequestContext,
   ): Promise<object>;
   deleteImageSet(datastoreId: DatastoreId, imageSetId: ImageSetId, context: RequestContext): Promise<object>;
+  updateImageSetMetadata(input: UpdateImageSetMetadataInput, context: RequestContext): Promise<object>;
+  copyImageSet(input: CopyImageSetInput, context: RequestContext): Promise<object>;
   listImageSetVersions(
     datastoreId: DatastoreId,
     imageSetId: ImageSetId,

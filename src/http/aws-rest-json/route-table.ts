@@ -6,7 +6,7 @@ import {
   LOSSLESS_STORAGE_FORMATS,
   MAX_UNTAG_KEYS,
   NotAcceptableException,
-  NotImplementedException,
+  ValidationException,
   PAGE_SIZE,
   SHAPES,
   type DatastoreId,
@@ -21,6 +21,7 @@ import {
 import type { ApiHandlers } from './api-handlers.js';
 import { BinaryResponse, type BoundRequest } from './bound-request.js';
 import { bindSearchCriteria } from './search-criteria-binding.js';
+import type { MetadataUpdates } from '../../image-sets/index.js';
 
 export interface Route {
   readonly operation: OperationName;
@@ -262,23 +263,104 @@ async function listImageSetVersions(request: BoundRequest, context: RequestConte
   return handlers.listImageSetVersions(request.labels.datastoreId as DatastoreId, request.labels.imageSetId as ImageSetId, nextToken, maxResults, context);
 }
 
-async function updateImageSetMetadata(request: BoundRequest): Promise<object> {
+async function updateImageSetMetadata(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = imageSetPath(request, 'imageSetId');
-  v.string('latestVersionId', request.queryValue('latestVersion'), SHAPES.ImageSetExternalVersionId, true);
-  v.boolean('force', request.queryValue('force'), false);
-  v.boolean('includeStudyImageSets', request.queryValue('includeStudyImageSets'), false);
+  const latestVersionId = v.string('latestVersionId', request.queryValue('latestVersion'), SHAPES.ImageSetExternalVersionId, true);
+  const force = v.boolean('force', request.queryValue('force'), false) ?? false;
+  const includeStudyImageSets = v.boolean('includeStudyImageSets', request.queryValue('includeStudyImageSets'), false) ?? false;
   v.throwIfAny();
-  request.json();
-  throw notYet('UpdateImageSetMetadata', 5);
+  const body = request.json();
+  // MetadataUpdates is a union: exactly one member (wire contract §4.13).
+  const hasDicomUpdates = body.DICOMUpdates !== undefined && body.DICOMUpdates !== null;
+  const hasRevert = body.revertToVersionId !== undefined && body.revertToVersionId !== null;
+  if (hasDicomUpdates === hasRevert) {
+    throw new ValidationException('updateImageSetMetadataUpdates must set exactly one of DICOMUpdates and revertToVersionId');
+  }
+  let updates: MetadataUpdates;
+  if (hasRevert) {
+    const revertToVersionId = v.string('updateImageSetMetadataUpdates.revertToVersionId', body.revertToVersionId, SHAPES.ImageSetExternalVersionId, true);
+    v.throwIfAny();
+    updates = { kind: 'revert', revertToVersionId: Number(revertToVersionId) };
+  } else {
+    const dicomUpdates = body.DICOMUpdates;
+    if (typeof dicomUpdates !== 'object' || Array.isArray(dicomUpdates)) throw new ValidationException('DICOMUpdates must be a JSON object');
+    const fields = dicomUpdates as Record<string, unknown>;
+    const updatableAttributes = dicomAttribute(v, 'updateImageSetMetadataUpdates.DICOMUpdates.updatableAttributes', fields.updatableAttributes);
+    const removableAttributes = dicomAttribute(v, 'updateImageSetMetadataUpdates.DICOMUpdates.removableAttributes', fields.removableAttributes);
+    v.throwIfAny();
+    if (updatableAttributes === undefined && removableAttributes === undefined) {
+      throw new ValidationException('DICOMUpdates must carry updatableAttributes or removableAttributes');
+    }
+    updates = { kind: 'dicom', updatableAttributes, removableAttributes };
+  }
+  return handlers.updateImageSetMetadata(
+    {
+      datastoreId: request.labels.datastoreId as DatastoreId,
+      imageSetId: request.labels.imageSetId as ImageSetId,
+      latestVersionId: latestVersionId!,
+      force,
+      includeStudyImageSets,
+      updates,
+    },
+    context,
+  );
 }
 
-async function copyImageSet(request: BoundRequest): Promise<object> {
+/** A `DICOMAttribute` blob: base64 on the wire, 1..30000 bytes decoded (the 10 KB payload quota is checked later). */
+function dicomAttribute(v: Violations, member: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
+    v.add(member, typeof value === 'string' ? '(not base64)' : value, 'Member must be a base64-encoded blob');
+    return undefined;
+  }
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length < 1 || bytes.length > 30000) {
+    v.add(member, `(${bytes.length} bytes)`, 'Member must have length between 1 and 30000');
+    return undefined;
+  }
+  return bytes.toString('utf8');
+}
+
+async function copyImageSet(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
   const v = imageSetPath(request, 'sourceImageSetId');
-  v.boolean('force', request.queryValue('force'), false);
-  v.boolean('promoteToPrimary', request.queryValue('promoteToPrimary'), false);
+  const force = v.boolean('force', request.queryValue('force'), false) ?? false;
+  const promoteToPrimary = v.boolean('promoteToPrimary', request.queryValue('promoteToPrimary'), false) ?? false;
   v.throwIfAny();
-  request.json();
-  throw notYet('CopyImageSet', 5);
+  const body = request.json();
+  const source = body.sourceImageSet;
+  if (source === undefined || source === null || typeof source !== 'object' || Array.isArray(source)) {
+    v.add('copyImageSetInformation.sourceImageSet', source ?? null, 'Member must not be null');
+    v.throwIfAny();
+  }
+  const sourceFields = source as Record<string, unknown>;
+  const sourceLatestVersionId = v.string('copyImageSetInformation.sourceImageSet.latestVersionId', sourceFields.latestVersionId, SHAPES.ImageSetExternalVersionId, true);
+  let copiableAttributes: string | undefined;
+  const copies = sourceFields.DICOMCopies;
+  if (copies !== undefined && copies !== null) {
+    const copyFields = (typeof copies === 'object' && !Array.isArray(copies) ? copies : {}) as Record<string, unknown>;
+    copiableAttributes = v.string('copyImageSetInformation.sourceImageSet.DICOMCopies.copiableAttributes', copyFields.copiableAttributes, SHAPES.CopiableAttributes, true);
+  }
+  let destination: { imageSetId: ImageSetId; latestVersionId: string } | undefined;
+  const target = body.destinationImageSet;
+  if (target !== undefined && target !== null) {
+    const targetFields = (typeof target === 'object' && !Array.isArray(target) ? target : {}) as Record<string, unknown>;
+    const imageSetId = v.string('copyImageSetInformation.destinationImageSet.imageSetId', targetFields.imageSetId, SHAPES.ImageSetId, true);
+    const latestVersionId = v.string('copyImageSetInformation.destinationImageSet.latestVersionId', targetFields.latestVersionId, SHAPES.ImageSetExternalVersionId, true);
+    destination = { imageSetId: imageSetId as ImageSetId, latestVersionId: latestVersionId! };
+  }
+  v.throwIfAny();
+  return handlers.copyImageSet(
+    {
+      datastoreId: request.labels.datastoreId as DatastoreId,
+      sourceImageSetId: request.labels.sourceImageSetId as ImageSetId,
+      sourceLatestVersionId: sourceLatestVersionId!,
+      copiableAttributes,
+      destination,
+      force,
+      promoteToPrimary,
+    },
+    context,
+  );
 }
 
 async function deleteImageSet(request: BoundRequest, context: RequestContext, handlers: ApiHandlers): Promise<object> {
@@ -300,8 +382,4 @@ function imageSetPath(request: BoundRequest, imageSetLabel: string) {
   v.string('datastoreId', request.labels.datastoreId, SHAPES.DatastoreId, true);
   v.string(imageSetLabel, request.labels[imageSetLabel], SHAPES.ImageSetId, true);
   return v;
-}
-
-function notYet(operation: string, issue: number): NotImplementedException {
-  return new NotImplementedException(`${operation} is not implemented in this Tessera build yet (issue ${issue})`);
 }

@@ -1,0 +1,43 @@
+// The image_sets row and its record form, shared by the image set repository and the operation transactions.
+import type { DatastoreId, ImageSetId, ImageSetState } from '../../api/index.js';
+import type { ImageSetRecord, ImageSetWorkflowStatus } from '../../image-sets/index.js';
+
+export interface ImageSetRow {
+  datastore_id: string;
+  id: string;
+  state: string;
+  workflow_status: string;
+  latest_version: number;
+  is_primary: number;
+  study_instance_uid: string;
+  series_instance_uid: string;
+  levels_json: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+  deleted_at_ms: number | null;
+  message: string | null;
+  storage_tier: string;
+  last_accessed_at_ms: number | null;
+}
+
+export function toImageSet(row: ImageSetRow | undefined): ImageSetRecord | undefined {
+  return row === undefined
+    ? undefined
+    : {
+        datastoreId: row.datastore_id as DatastoreId,
+        id: row.id as ImageSetId,
+        state: row.state as ImageSetState,
+        workflowStatus: row.workflow_status as ImageSetWorkflowStatus,
+        latestVersion: row.latest_version,
+        isPrimary: row.is_primary === 1,
+        studyInstanceUID: row.study_instance_uid,
+        seriesInstanceUID: row.series_instance_uid,
+        levelsJson: row.levels_json,
+        createdAtMs: row.created_at_ms,
+        updatedAtMs: row.updated_at_ms,
+        deletedAtMs: row.deleted_at_ms ?? undefined,
+        message: row.message ?? undefined,
+        storageTier: row.storage_tier === 'ARCHIVE_INSTANT_ACCESS' ? 'ARCHIVE_INSTANT_ACCESS' : 'FREQUENT_ACCESS',
+        lastAccessedAtMs: row.last_accessed_at_ms ?? undefined,
+      };
+}
