@@ -39,7 +39,7 @@ import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
 import { TesseraMetrics } from './metrics/index.js';
-import { ImageSetResolver, QidoService, StowService, WadoService } from './dicomweb/index.js';
+import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService } from './dicomweb/index.js';
 import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
 import { EffectiveTags } from './tagging/index.js';
 
@@ -105,6 +105,8 @@ export async function buildApp(config: Config): Promise<App> {
       },
     });
     const datastoreKeys = new DatastoreKeys(datastores, keyRing);
+    // The QIDO-RS index follows the outbox like any sink: every image set change reaches it, in order (src/dicomweb/).
+    sinks.push(new QidoIndexer(db.imageSets, new ImageSetDocuments(blobs), datastoreKeys, db.dicomweb));
     const onError = (error: unknown, context: string) => log?.error({ err: error }, context);
     const runner = new ImportJobRunner({
       repository: db.importJobs,
@@ -231,7 +233,7 @@ export async function buildApp(config: Config): Promise<App> {
             blobs,
             decoder: codec,
           }),
-          qido: new QidoService(),
+          qido: new QidoService(db.dicomweb),
           stow: new StowService(),
         },
         scope,

@@ -7,3 +7,6 @@ export * from './stow-service.js';
 export { BULKDATA_THRESHOLD_BYTES } from './instance-dicom-json.js';
 export type { DicomwebIndex } from './dicomweb-index.js';
 export { dicomJsonText } from './dicom-json-text.js';
+export { QidoIndexer } from './qido-indexer.js';
+export type { QidoImageSetRows, QidoSeriesRow, QidoInstanceRow } from './qido-rows.js';
+export type { QidoQuery, QidoRow, QidoCondition, QidoMatch, QidoKey } from './qido-query.js';

@@ -2,21 +2,18 @@
 // signed fetch; every Part 10 object is read by dcmtk and its pixels must match MANIFEST.json, not our own output.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CreateDatastoreCommand, GetDatastoreCommand, StartDICOMImportJobCommand, type MedicalImagingClient } from '@aws-sdk/client-medical-imaging';
-import { copyIntoBucket, corpusFiles, type CorpusFile } from '../support/corpus.js';
-import { dcmdump, described, dicomwebClientFor, dicomwebFetch, hasDcmdump, multipartParts, type DicomwebClient } from '../support/dicomweb.js';
+import { corpusFiles, type CorpusFile } from '../support/corpus.js';
+import { dcmdump, described, dicomwebClientFor, importCorpus, dicomwebFetch, hasDcmdump, multipartParts, type DicomwebClient } from '../support/dicomweb.js';
 import { crc32OfHtj2k } from '../support/htj2k.js';
-import { waitForJob } from '../support/jobs.js';
-import { ACCOUNT_ID, eventually, startServer, type RunningServer } from '../support/server.js';
+import { startServer, type RunningServer } from '../support/server.js';
 
 const run = promisify(execFile);
-const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/ImportRole`;
 const ELE = '1.2.840.10008.1.2.1';
 const HTJ2K_RPCL = '1.2.840.10008.1.2.4.202';
 
@@ -28,20 +25,6 @@ function selected(files: readonly CorpusFile[]): CorpusFile[] {
       ['edge/liver_seg_1bit_3frame.dcm', 'edge/liver_seg_1bit_nonbyte_aligned.dcm', 'edge/liver_deflated_image_frame.dcm', 'no-pixel-data/test-SR.dcm'].includes(f.path) ||
       f.path.startsWith('patient-name-conflict/'),
   );
-}
-
-export async function importCorpus(server: RunningServer, client: MedicalImagingClient, name: string, files: readonly CorpusFile[]): Promise<string> {
-  const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: name }));
-  await eventually(async () => ((await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties!.datastoreStatus === 'ACTIVE' ? true : undefined));
-  const bucket = join(server.dataDir, 'buckets');
-  await mkdir(join(bucket, 'out-bucket'), { recursive: true });
-  await copyIntoBucket(join(bucket, 'in-bucket'), name, files);
-  const { jobId } = await client.send(
-    new StartDICOMImportJobCommand({ datastoreId, dataAccessRoleArn: ROLE, inputS3Uri: `s3://in-bucket/${name}/`, outputS3Uri: `s3://out-bucket/${name}/` }),
-  );
-  const job = await waitForJob(client, datastoreId!, jobId!);
-  assert.equal(job.jobStatus, 'COMPLETED', job.message);
-  return datastoreId!;
 }
 
 /** Pixel samples of a Part 10 file as dcmtk reads them (dcmdump +W writes the Pixel Data value to a .raw file). */

@@ -4,7 +4,31 @@ import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ADMIN, REGION } from './server.js';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CreateDatastoreCommand, GetDatastoreCommand, StartDICOMImportJobCommand, type MedicalImagingClient } from '@aws-sdk/client-medical-imaging';
+import { copyIntoBucket, type CorpusFile } from './corpus.js';
+import { waitForJob } from './jobs.js';
+import { ACCOUNT_ID, ADMIN, REGION, eventually, type RunningServer } from './server.js';
+
+const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/ImportRole`;
+
+/** A new ACTIVE data store holding `files`, imported by an import job. */
+export async function importCorpus(server: RunningServer, client: MedicalImagingClient, name: string, files: readonly CorpusFile[]): Promise<string> {
+  const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: name }));
+  await eventually(async () => ((await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties!.datastoreStatus === 'ACTIVE' ? true : undefined));
+  const bucket = join(server.dataDir, 'buckets');
+  await mkdir(join(bucket, 'out-bucket'), { recursive: true });
+  await copyIntoBucket(join(bucket, 'in-bucket'), name, files);
+  const { jobId } = await client.send(
+    new StartDICOMImportJobCommand({ datastoreId, dataAccessRoleArn: ROLE, inputS3Uri: `s3://in-bucket/${name}/`, outputS3Uri: `s3://out-bucket/${name}/` }),
+  );
+  const job = await waitForJob(client, datastoreId!, jobId!);
+  assert.equal(job.jobStatus, 'COMPLETED', job.message);
+  return datastoreId!;
+}
+
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);

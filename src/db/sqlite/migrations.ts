@@ -258,4 +258,58 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE access_keys ADD COLUMN session_token_sha256 BLOB;
   ALTER TABLE access_keys ADD COLUMN expires_at_ms INTEGER;
   `,
+  // 11: DICOMweb QIDO-RS index (issue 6): one row per primary series, per instance and per study (aggregated over its
+  // primary series), kept by the QIDO indexer from the outbox; every QIDO route reads these, never metadata blobs.
+  `
+  CREATE TABLE dicomweb_series (
+    datastore_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    study_instance_uid TEXT NOT NULL,
+    series_instance_uid TEXT NOT NULL,
+    modality TEXT,
+    series_number REAL,
+    pps_start_date TEXT,
+    pps_start_time TEXT,
+    instance_count INTEGER NOT NULL,
+    study_json TEXT NOT NULL,
+    series_json TEXT NOT NULL,
+    study_date TEXT, study_time TEXT, accession_number TEXT, referring_physician_name TEXT, study_description TEXT,
+    patient_name TEXT, patient_id TEXT, patient_birth_date TEXT, patient_birth_time TEXT, study_id TEXT,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, image_set_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX dicomweb_series_by_study ON dicomweb_series (datastore_id, study_instance_uid, series_number);
+  CREATE INDEX dicomweb_series_by_uid ON dicomweb_series (datastore_id, series_instance_uid);
+
+  CREATE TABLE dicomweb_instances (
+    datastore_id TEXT NOT NULL,
+    image_set_id TEXT NOT NULL,
+    sop_instance_uid TEXT NOT NULL,
+    sop_class_uid TEXT,
+    instance_number REAL,
+    warning_reason INTEGER,
+    instance_json TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, image_set_id, sop_instance_uid)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX dicomweb_instances_by_sop ON dicomweb_instances (datastore_id, sop_instance_uid);
+
+  CREATE TABLE dicomweb_studies (
+    datastore_id TEXT NOT NULL,
+    study_instance_uid TEXT NOT NULL,
+    study_date TEXT, study_time TEXT, accession_number TEXT, referring_physician_name TEXT, study_description TEXT,
+    patient_name TEXT, patient_id TEXT, patient_birth_date TEXT, patient_birth_time TEXT, study_id TEXT,
+    modalities TEXT NOT NULL,
+    series_count INTEGER NOT NULL,
+    instance_count INTEGER NOT NULL,
+    study_json TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (datastore_id, study_instance_uid)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX dicomweb_studies_by_update ON dicomweb_studies (datastore_id, updated_at_ms DESC, study_instance_uid);
+  CREATE INDEX dicomweb_studies_by_patient_id ON dicomweb_studies (datastore_id, patient_id);
+  CREATE INDEX dicomweb_studies_by_accession ON dicomweb_studies (datastore_id, accession_number);
+  CREATE INDEX dicomweb_studies_by_date ON dicomweb_studies (datastore_id, study_date);
+  CREATE INDEX dicomweb_studies_by_patient_name ON dicomweb_studies (datastore_id, patient_name COLLATE NOCASE);
+  `,
 ];
