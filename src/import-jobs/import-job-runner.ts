@@ -370,6 +370,27 @@ export class ImportJobRunner {
     }
   }
 
+  /**
+   * STOW-RS (src/dicomweb/): instances already read and stored with importFile are placed and committed exactly as an
+   * import job's (behavior.md §5.2), under the same per-data-store commit lock; one version per image set. Returns where
+   * each instance went, in the order given.
+   */
+  async commitInstances(datastoreId: DatastoreId, dataKey: DataKey, instances: readonly ImportedInstance[]): Promise<ImportedFile[]> {
+    // No import_jobs row has this id: the commit's report update touches nothing.
+    const job = { datastoreId, id: `stow-${newId<string>()}` } as unknown as ImportJobRecord;
+    const imported = instances.map((instance, i) => ({ file: { key: String(i).padStart(8, '0'), sizeBytes: 0 }, instance }));
+    return this.withCommitLock(datastoreId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const report = JSON.parse(await this.placeAndCommit(job, dataKey, instances.length, imported, [])) as JobReport;
+          return [...report.imported].sort((a, b) => compare(a.inputFile, b.inputFile));
+        } catch (error) {
+          if (!(error instanceof StaleImageSetError) || attempt >= 3) throw error;
+        }
+      }
+    });
+  }
+
   private async withCommitLock<T>(datastoreId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.commitLocks.get(datastoreId) ?? Promise.resolve();
     const run = previous.then(work, work);

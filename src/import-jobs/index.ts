@@ -4,3 +4,4 @@ export * from './import-job-repository.js';
 export * from './import-job-runner.js';
 export * from './import-job-service.js';
 export * from './job-report.js';
+export * from './file-importer.js';

@@ -12,6 +12,7 @@ import {
 } from '../../dicomweb/index.js';
 import { ERROR_STATUS } from '../aws-rest-json/error-status.js';
 import type { DicomwebMatch } from './dicomweb-routes.js';
+import { boundaryOf, readMultipart } from './multipart-reader.js';
 import { closingDelimiter, newBoundary, partHead, writeParts } from './multipart-writer.js';
 
 export interface DicomwebServices {
@@ -167,16 +168,29 @@ export async function handleDicomweb(match: DicomwebMatch, request: DicomwebRequ
     case 'StoreDICOM':
     case 'StoreDICOMStudy': {
       assertAcceptsDicomJson(accept);
-      const result = await services.stow.store({
-        datastoreId,
-        studyInstanceUID: labels.study,
-        contentType: header(request.headers, 'content-type'),
-        body: request.body,
-        urls,
-      });
+      const contentType = header(request.headers, 'content-type') ?? '';
+      const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+      let parts: Buffer[];
+      if (mediaType === 'application/dicom') parts = [request.body];
+      else if (mediaType === 'multipart/related') {
+        const type = /;\s*type="?([^";]+)"?/i.exec(contentType)?.[1]?.toLowerCase();
+        // Only Part 10 parts; the metadata + bulk data form is not offered (dicomweb.md §6.2).
+        if (type !== undefined && type !== 'application/dicom') return unsupportedMediaType(response, base, contentType);
+        parts = readMultipart(request.body, boundaryOf(contentType))
+          .filter((part) => part.contentType === undefined || part.contentType.toLowerCase().startsWith('application/dicom'))
+          .map((part) => part.body);
+      } else return unsupportedMediaType(response, base, contentType);
+      const result = await services.stow.store({ datastoreId, studyInstanceUID: labels.study, parts, urls });
       return json(result.status, result.response);
     }
   }
+}
+
+/** 415: STOW-RS takes application/dicom, alone or as multipart/related parts (dicomweb.md §6.2). */
+function unsupportedMediaType(response: ServerResponse, base: Record<string, string>, contentType: string): void {
+  const body = Buffer.from(JSON.stringify({ message: `Unsupported Content-Type ${contentType || '(none)'}: send application/dicom or multipart/related; type="application/dicom"` }), 'utf8');
+  response.writeHead(415, { ...base, 'Content-Type': 'application/json', 'Content-Length': body.length, 'x-amzn-ErrorType': 'UnsupportedMediaTypeException' });
+  response.end(body);
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
