@@ -4,7 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { corpusFiles, type CorpusFile } from '../support/corpus.js';
 import { described, dicomwebClientFor, dicomwebFetch, importCorpus, type DicomwebClient } from '../support/dicomweb.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { eventually, startServer, type RunningServer } from '../support/server.js';
+import { tesseraJson } from '../support/tessera-cli.js';
 
 describe('DICOMweb QIDO-RS', { timeout: 600_000 }, () => {
   let server: RunningServer;
@@ -84,5 +87,33 @@ describe('DICOMweb QIDO-RS', { timeout: 600_000 }, () => {
     assert.equal(allSeries.length, new Set(files.filter((f) => f.patient_id === files[0]!.patient_id).map((f) => f.series_instance_uid)).size);
     const studyInstances = (await (await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/${study}/instances`)).json()) as unknown[];
     assert.equal(studyInstances.length, files.filter((f) => f.study_instance_uid === study).length);
+  });
+
+  it('authorizes each route as its IAM action on the data store, with the StudyInstanceUID condition key', async () => {
+    const [studyA, studyB] = [...new Set(files.map((f) => f.study_instance_uid!))];
+    const seriesOf = (study: string) => files.find((f) => f.study_instance_uid === study)!.series_instance_uid!;
+    const key = await tesseraJson<{ accessKeyId: string; secretAccessKey: string }>(server.dataDir, 'users', 'create', 'study-a-reader');
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['medical-imaging:GetDICOMSeriesMetadata', 'medical-imaging:SearchDICOMSeries'],
+          Resource: `arn:aws:medical-imaging:us-east-1:*:datastore/${datastoreId}`,
+          Condition: { StringEquals: { 'medical-imaging:StudyInstanceUID': studyA } },
+        },
+      ],
+    };
+    const policyPath = join(server.dataDir, 'study-a.json');
+    await writeFile(policyPath, JSON.stringify(policy));
+    await tesseraJson(server.dataDir, 'policies', 'attach', 'study-a-reader', '--file', policyPath);
+    const as = { credentials: key };
+    await eventually(async () => ((await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/${studyA}/series`, as)).status === 200 ? true : undefined), 10_000, 100);
+    assert.equal((await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/${studyA}/series/${seriesOf(studyA!)}/metadata`, as)).status, 200);
+    const other = await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies/${studyB}/series/${seriesOf(studyB!)}/metadata`, as);
+    assert.equal(other.status, 403);
+    assert.equal(other.headers.get('x-amzn-errortype'), 'AccessDeniedException');
+    const studies = await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies`, as);
+    assert.equal(studies.status, 403, 'SearchDICOMStudies is not allowed');
   });
 });

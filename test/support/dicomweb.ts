@@ -34,7 +34,7 @@ const require = createRequire(import.meta.url);
 const run = promisify(execFile);
 
 /** The library talks XMLHttpRequest; Node has none, xhr2 provides one. */
-export function dicomwebClientFor(port: number, datastoreId: string, credentials = ADMIN): DicomwebClient {
+export function dicomwebClientFor(port: number, datastoreId: string, credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } = ADMIN): DicomwebClient {
   (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest ??= require('xhr2');
   const { api } = require('dicomweb-client') as { api: { DICOMwebClient: new (options: object) => DicomwebClient } };
   const url = `http://127.0.0.1:${port}/datastore/${datastoreId}`;
@@ -77,7 +77,7 @@ export interface DicomJsonElement {
   readonly BulkDataURI?: string;
 }
 
-export function signHeaders(method: string, url: string, credentials = ADMIN, body?: Buffer): Record<string, string> {
+export function signHeaders(method: string, url: string, credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } = ADMIN, body?: Buffer): Record<string, string> {
   const parsed = new URL(url);
   const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
@@ -108,12 +108,12 @@ function rfc3986(value: string): string {
 export async function dicomwebFetch(
   port: number,
   path: string,
-  options: { method?: string; accept?: string; body?: Buffer; contentType?: string; unsigned?: boolean; headers?: Record<string, string> } = {},
+  options: { method?: string; accept?: string; body?: Buffer; contentType?: string; unsigned?: boolean; headers?: Record<string, string>; credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
 ): Promise<Response> {
   const url = `http://127.0.0.1:${port}${path}`;
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = {
-    ...(options.unsigned ? {} : signHeaders(method, url, ADMIN, options.body)),
+    ...(options.unsigned ? {} : signHeaders(method, url, options.credentials ?? ADMIN, options.body)),
     ...(options.accept !== undefined ? { accept: options.accept } : {}),
     ...(options.contentType !== undefined ? { 'content-type': options.contentType } : {}),
     ...options.headers,

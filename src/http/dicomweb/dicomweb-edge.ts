@@ -9,8 +9,10 @@ import { authorizationRequestOf, matchDicomwebRoute, type DicomwebMatch } from '
 export interface DicomwebEdgeOptions {
   readonly services: DicomwebServices;
   readonly scope: ResourceScope;
-  /** IAM policy evaluation (src/iam/); without it every authenticated key may call every route (admin keys only). */
+  /** IAM policy evaluation (src/iam/); the edge passes its own. Without it every authenticated key may call every route. */
   readonly authorizer?: Authorizer;
+  /** Global condition keys of every request (aws:SecureTransport), added to each route's own. */
+  readonly conditions?: Readonly<Record<string, string>>;
   /** Largest STOW-RS body (dicomweb.md §6.2: 1 GB). */
   readonly maxStowBodyBytes: number;
 }
@@ -47,7 +49,8 @@ export async function serveDicomweb(
     principal = await authenticator.authenticate({ method: call.method, rawPath: call.rawPath, rawQuery: call.rawQuery, headers: raw.headers, body: call.body });
     if (routeError !== undefined) throw routeError;
     if (match === undefined) throw new UnknownOperationException(`No DICOMweb service matches ${call.method} ${call.rawPath}`);
-    await options.authorizer?.authorize(principal, authorizationRequestOf(match, options.scope));
+    const authorization = authorizationRequestOf(match, options.scope);
+    await options.authorizer?.authorize(principal, { ...authorization, conditions: { ...authorization.conditions, ...options.conditions } });
     await handleDicomweb(match, { query: new URLSearchParams(call.rawQuery), headers: raw.headers, body: call.body, protocol: call.protocol, requestId: call.requestId }, response, options.services);
     return { operation: match.route.operation, labels: { datastoreId: match.datastoreId, ...match.labels }, principal, failure: undefined };
   } catch (error) {
