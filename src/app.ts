@@ -42,6 +42,7 @@ import { TesseraMetrics } from './metrics/index.js';
 import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService } from './dicomweb/index.js';
 import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
 import { EffectiveTags } from './tagging/index.js';
+import { RequestThrottle } from './throttling/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -220,6 +221,8 @@ export async function buildApp(config: Config): Promise<App> {
       }),
       authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
       resourceScope: scope,
+      ...(config.throttling.isEnabled ? { throttle: new RequestThrottle(config.throttling.limits) } : {}),
+      timeouts: { requestMs: config.requestTimeoutMs, headersMs: config.headersTimeoutMs },
       ...(config.tls !== undefined ? { tls: { cert: await readFile(config.tls.certPath), key: await readFile(config.tls.keyPath) } } : {}),
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       logLevel: config.logLevel,

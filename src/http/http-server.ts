@@ -1,5 +1,6 @@
 // The HTTP edge: fastify for connections and lifecycle; routing, auth and error writing on the raw request.
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -17,6 +18,7 @@ import { BinaryResponse, BoundRequest } from './aws-rest-json/bound-request.js';
 import { toWireJson, writeBinary, writeError, writeJson } from './aws-rest-json/response-writer.js';
 import { ROUTES } from './aws-rest-json/route-table.js';
 import { authorizationsOf } from './aws-rest-json/operation-authorization.js';
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URI_BYTES } from './aws-rest-json/body-limits.js';
 import { Router, type RouteMatch } from './aws-rest-json/router.js';
 import { TESSERA_ROUTES, matchTesseraRoute, type TesseraServices } from './tessera-routes.js';
 import { serveDicomweb, type DicomwebEdgeOptions } from './dicomweb/dicomweb-edge.js';
@@ -42,10 +44,14 @@ export interface HttpServerOptions {
   /** One CloudTrail-format record per API and /events call, denied and failed ones included. */
   readonly audit?: { readonly log: AuditLog; readonly scope: AuditScope };
   readonly metrics?: RequestMetrics;
-  /** DICOMweb under /datastore/{datastoreId}/(studies|series|instances) (src/http/dicomweb/). */
-  readonly dicomweb?: DicomwebEdgeOptions;
   /** Serve HTTPS (TLS 1.2+) with this PEM certificate chain and key instead of plain HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Throws ThrottlingException when the account has used up the action's rate (src/throttling/); absent: no throttling. */
+  readonly throttle?: { take(accountId: string, action: string): void };
+  /** Deadlines for a whole request and for its headers (slow-client protection). */
+  readonly timeouts?: { readonly requestMs: number; readonly headersMs: number };
+  /** DICOMweb under /datastore/{datastoreId}/(studies|series|instances) (src/http/dicomweb/). */
+  readonly dicomweb?: DicomwebEdgeOptions;
 }
 
 export interface Logger {
@@ -69,6 +75,20 @@ const UNCOUNTED_OPERATIONS = new Set(['GetMetrics']);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const router = new Router(ROUTES);
+  // Node checks the two deadlines every connectionsCheckingInterval: often enough that they hold to about a second.
+  const serverLimits = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    ...(options.timeouts !== undefined ? { headersTimeout: options.timeouts.headersMs, connectionsCheckingInterval: Math.min(1000, options.timeouts.headersMs) } : {}),
+  };
+  /** This operation's body limit, or undefined when the path is not an AWS operation (its own limits apply). */
+  const bodyLimitOf = (method: string, rawPath: string): number | undefined => {
+    try {
+      const operation = router.match(method, rawPath)?.route.operation;
+      return operation === undefined ? undefined : Math.min(MAX_BODY_BYTES[operation], options.maxRequestBodyBytes);
+    } catch {
+      return undefined;
+    }
+  };
   /** aws:SecureTransport of every authorization: whether this listener speaks TLS. */
   const secureTransport = options.tls !== undefined ? 'true' : 'false';
   const audit = options.audit;
@@ -117,7 +137,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     };
   };
   const app = Fastify({
-    ...(options.tls !== undefined ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.tls !== undefined ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const, ...serverLimits } } : { http: serverLimits }),
+    ...(options.timeouts !== undefined ? { requestTimeout: options.timeouts.requestMs } : {}),
     logger: { level: options.logLevel, redact: ['req.headers.authorization', 'req.headers["x-amz-security-token"]'] },
     // The audit trail records calls; per-request info logs would flood the frame path.
     logController: new LogController({ disableRequestLogging: true }),
@@ -133,6 +154,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
           `x-amzn-RequestId: ${randomUUID()}\r\nx-amzn-ErrorType: ValidationException\r\nConnection: close\r\n\r\n${body}`,
       );
+      closeSoon(socket);
     },
     // fastify's own routing errors (bad URL, etc.) are answered in the AWS format too.
     frameworkErrors: (error, request, reply) => {
@@ -142,6 +164,29 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       writeError(reply.raw, requestId, apiError);
       recordCall(earlyCall(request, requestId, apiError), request.log);
     },
+  });
+
+  // Oversized URIs and bodies are refused before the body is read (and their senders cut off if they keep sending).
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.raw.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const declared = Number(request.headers['content-length'] ?? 0);
+    const limit = url.length > MAX_URI_BYTES ? undefined : bodyLimitOf(request.method, queryStart < 0 ? url : url.slice(0, queryStart));
+    const refusal =
+      url.length > MAX_URI_BYTES
+        ? new ValidationException(`The request URI exceeds ${MAX_URI_BYTES} bytes`)
+        : limit !== undefined && declared > limit
+          ? new ValidationException(`The request body exceeds ${limit} bytes, the limit of this operation`)
+          : undefined;
+    if (refusal === undefined) return;
+    const requestId = randomUUID();
+    reply.hijack();
+    // No `Connection: close`: Node would reset the socket under a client still sending, which then never reads the
+    // answer. Node drains the body instead; a client still sending after a moment is disconnected.
+    reply.raw.once('finish', () => closeSoon(request.raw.socket, () => request.raw.complete));
+    writeError(reply.raw, requestId, refusal);
+    recordCall(earlyCall(request, requestId, refusal), request.log);
+    return reply;
   });
 
   // The raw body is needed as bytes: SigV4 hashes it, and the JSON is parsed only after authentication.
@@ -212,6 +257,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let failure: ApiError | undefined;
     let resultDatastoreId: string | undefined;
     try {
+      // Chunked bodies carry no Content-Length: their size is checked once read.
+      if (match !== undefined && body.length > Math.min(MAX_BODY_BYTES[match.route.operation], options.maxRequestBodyBytes)) {
+        throw new ValidationException(`The request body exceeds ${Math.min(MAX_BODY_BYTES[match.route.operation], options.maxRequestBodyBytes)} bytes, the limit of this operation`);
+      }
       const access = tesseraRoute?.access?.(options.services) ?? 'sigv4';
       // A switched-off route does not exist, whoever asks.
       if (access === 'off') throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
@@ -231,6 +280,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (context === undefined) throw new InternalServerException();
         if (routeError !== undefined) throw routeError;
         if (match === undefined) throw new UnknownOperationException(`No operation matches ${request.method} ${rawPath}`);
+        options.throttle?.take(context.principal.arn.split(':')[4] ?? '', match.route.operation);
         const query = new URLSearchParams(rawQuery);
         for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
           await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport } });
@@ -286,6 +336,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     app.post('/datastore/:datastoreId/studies/:study', { bodyLimit }, handleRequest);
   }
 
+  // Which sockets carry a request now (headers complete, response not finished), for close().
+  const openSockets = new Set<Socket>();
+  const busySockets = new Set<Socket>();
+  // With TLS, requests arrive on the TLS socket, which 'secureConnection' hands out ('connection' gives the TCP one).
+  app.server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => {
+    openSockets.add(socket);
+    socket.once('close', () => {
+      openSockets.delete(socket);
+      busySockets.delete(socket);
+    });
+  });
+  app.server.on('request', (request: { socket: Socket }, response: { once(event: 'close', listener: () => void): void }) => {
+    busySockets.add(request.socket);
+    response.once('close', () => busySockets.delete(request.socket));
+  });
+
   return {
     log: app.log,
     async listen(host: string, port: number) {
@@ -294,6 +360,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return { port: typeof address === 'object' && address !== null ? address.port : port };
     },
     async close() {
+      // Node stops enforcing its request deadlines once closing starts: a client stalled mid-headers would hold the
+      // shutdown for ever. Sockets without a request in progress go now; requests in progress get the request timeout.
+      for (const socket of openSockets) if (!busySockets.has(socket)) socket.destroy();
+      const deadline = setTimeout(() => app.server.closeAllConnections(), options.timeouts?.requestMs ?? 300_000).unref();
       // Keep-alive sockets that were busy when closing started become idle after their response: close them too,
       // or the process would wait for clients to hang up.
       const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
@@ -301,10 +371,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         await app.close();
       } finally {
         clearInterval(sweeper);
+        clearTimeout(deadline);
       }
     },
   };
 }
+
+/**
+ * A refused client may keep sending (a body never read, headers never finished) and never close its side, which would
+ * hold the socket, and a graceful shutdown, for ever: it gets a moment to read the answer, then the socket is destroyed.
+ */
+function closeSoon(socket: { destroy(): void; destroyed: boolean }, isDone: () => boolean = () => false): void {
+  setTimeout(() => socket.destroyed || isDone() || socket.destroy(), LINGER_MS).unref();
+}
+const LINGER_MS = 1000;
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;

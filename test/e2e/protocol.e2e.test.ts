@@ -122,7 +122,8 @@ describe('restJson1 wire protocol (e2e)', () => {
 
     it('a 3 MB body (default limit 2 MiB) is 400 ValidationException and the server keeps serving', async () => {
       const big = JSON.stringify({ datastoreName: 'big', clientToken: 'big', pad: 'x'.repeat(3 * 1024 * 1024) });
-      const response = await signedFetch(server.port, { method: 'POST', path: '/datastore', body: big });
+      // StartDICOMImportJob is the operation whose own body limit (2 MiB) is the global one; CreateDatastore's is 32 KiB.
+      const response = await signedFetch(server.port, { method: 'POST', path: `/startDICOMImportJob/datastore/${ID_A}`, body: big });
       const message = assertAwsError(response, 400, 'ValidationException');
       assert.match(message, /2097152/);
       const list = await client.send(new ListDatastoresCommand({}));

@@ -30,6 +30,7 @@ describe('TLS', () => {
   });
   after(async () => {
     await server.dispose();
+    await rm(server.dataDir, { recursive: true, force: true }); // the restarted server keeps its data
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -66,6 +67,15 @@ describe('TLS', () => {
       socket.on('error', (error) => resolve(error.message));
     });
     assert.doesNotMatch(old, /^connected/);
+  });
+
+  it('keep-alive HTTPS connections do not hold up a clean stop', async () => {
+    const client = server.client(undefined, trusting());
+    await client.send(new ListDatastoresCommand({}));
+    const stopping = Date.now();
+    assert.equal(await server.stop(), 0);
+    assert.ok(Date.now() - stopping < 5000);
+    server = await startServer({ dataDir: server.dataDir, keepData: true, env: { TESSERA_TLS_CERT: join(dir, 'cert.pem'), TESSERA_TLS_KEY: join(dir, 'key.pem') } });
   });
 
   it('aws:SecureTransport is true on this listener', async () => {
