@@ -27,6 +27,9 @@ import { StaleImageSetError, type ImageSetChange, type ImportJobRepository, type
 import { renderReport, type FailedFile, type ImageSetSummaryEntry, type ImportedFile, type JobReport } from './job-report.js';
 import { placeInstances, type ExistingPrimary, type Target } from './placement.js';
 
+/** Commit attempts when image sets the job extends are locked or changed meanwhile (about a minute with backoff). */
+const COMMIT_ATTEMPTS = 35;
+
 export interface ImportLimits {
   readonly maxFilesPerJob: number;
   readonly maxBytesPerJob: number;
@@ -189,11 +192,14 @@ export class ImportJobRunner {
     failed.sort((a, b) => compare(a.inputFile, b.inputFile));
 
     return this.withCommitLock(job.datastoreId, async () => {
+      // A primary image set the job extends may be LOCKED by an update or copy (seconds at most) or move on meanwhile:
+      // place again against what is stored then, backing off, for up to about a minute.
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.placeAndCommit(job, datastore.dataKey, objects.length, imported, failed);
         } catch (error) {
-          if (!(error instanceof StaleImageSetError) || attempt >= 3) throw error;
+          if (!(error instanceof StaleImageSetError) || attempt >= COMMIT_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
         }
       }
     });

@@ -11,6 +11,7 @@ import {
   ListImageSetVersionsCommand,
   ResourceNotFoundException,
   SearchImageSetsCommand,
+  ServiceQuotaExceededException,
   UpdateImageSetMetadataCommand,
   ValidationException,
   type MedicalImagingClient,
@@ -257,7 +258,7 @@ describe('UpdateImageSetMetadata', () => {
   });
 
   it('refuses writes while the image set is locked', async () => {
-    const slow = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '20', TESSERA_IMAGE_SET_CHANGE_DELAY_MS: '1500' } });
+    const slow = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '20', TESSERA_IMAGE_SET_CHANGE_DELAY_MS: '1500', TESSERA_MAX_CONCURRENT_UPDATES: '1' } });
     try {
       const slowClient = slow.client();
       const ds = await activeDatastore(slowClient, 'locks');
@@ -282,7 +283,40 @@ describe('UpdateImageSetMetadata', () => {
         slowClient.send(new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: target, latestVersionId: '1', updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob({ SchemaVersion: 1.1, Patient: { DICOM: { PatientName: 'B' } } }) } } })),
         ConflictException,
       );
+      // This server allows one running update per data store: another image set's update waits its turn.
+      await assert.rejects(
+        slowClient.send(
+          new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: id, latestVersionId: '1', updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: 'Q' } } }) } } }),
+        ),
+        ServiceQuotaExceededException,
+      );
       assert.equal((await settled(slowClient, ds, target)).versionId, '2');
+
+      // Every transition went into the outbox as an EventBridge event (§17).
+      const feed = (await signedFetch(slow.port, { method: 'GET', path: '/events', query: { limit: '1000' } })).json() as { events: { event: { 'detail-type': string; detail: { imageSetId: string; imageSetWorkflowStatus: string } } }[] };
+      const seen = feed.events.map((e) => `${e.event['detail-type']}|${e.event.detail.imageSetId}|${e.event.detail.imageSetWorkflowStatus}`);
+      for (const expected of [
+        `Image Set Copying With Read Only Access|${id}|COPYING_WITH_READ_ONLY_ACCESS`,
+        `Image Set Copying|${target}|COPYING`,
+        `Image Set Copied|${target}|COPIED`,
+        `Image Set Updating|${target}|UPDATING`,
+        `Image Set Updated|${target}|UPDATED`,
+      ]) {
+        assert.ok(seen.includes(expected), `missing ${expected} in ${seen.join(', ')}`);
+      }
+
+      // An import that extends a primary image set while it is LOCKED waits for the update, then adds its version.
+      // (An instance-level edit: a Study-level one would make the re-imported files conflict, and go non-primary.)
+      const { series, sop } = instancesOf(await metadataOf(slowClient, ds, id))[0]!;
+      const instanceEdit = { SchemaVersion: 1.1, Study: { Series: { [series]: { Instances: { [sop]: { DICOM: { ImageComments: 'WAITED' } } } } } } };
+      await slowClient.send(
+        new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: id, latestVersionId: '1', updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob(instanceEdit) } } }),
+      );
+      const [again] = await importFiles(slow, slowClient, ds, 'again', (await corpusFiles()).filter((f) => f.path.startsWith('studies/pcir/98892001/CT2N/')));
+      assert.deepEqual([again!.imageSetId, String(again!.imageSetVersion)], [id, '3']);
+      const final = await settled(slowClient, ds, id);
+      assert.deepEqual([final.versionId, final.imageSetWorkflowStatus], ['3', 'IMPORTED']);
+      assert.equal((await metadataOf(slowClient, ds, id, '2')).Study.Series[series]!.Instances[sop]!.DICOM.ImageComments, 'WAITED');
     } finally {
       await slow.dispose();
     }
