@@ -210,6 +210,17 @@ describe('UpdateImageSetMetadata', () => {
     assert.deepEqual(b.Study.DICOM, a.Study.DICOM);
     assert.equal(b.Study.DICOM.StudyDescription, 'CONSISTENT');
     assert.deepEqual(b.Study.Series, before1.Study.Series, 'the sibling keeps its series');
+    // Reverting one of them alone would break study consistency (§11.4); revert cannot carry includeStudyImageSets.
+    await rejects(update(primaryA, '2', { revert: '1' }), ConflictException, /differ/);
+    const revertAll = await signedFetch(server.port, {
+      method: 'POST',
+      path: `/datastore/${datastoreId}/imageSet/${primaryA}/updateImageSetMetadata`,
+      query: { latestVersion: '2', includeStudyImageSets: 'true' },
+      body: JSON.stringify({ revertToVersionId: '1' }),
+    });
+    assert.equal(revertAll.status, 400, revertAll.text);
+    assert.match(revertAll.text, /includeStudyImageSets/);
+    assert.equal(await latestOf(primaryA), '2');
     // Without the flag, includeStudyImageSets on a non-primary image set is refused.
     const bad = await signedFetch(server.port, {
       method: 'POST',
