@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ImageSetId, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
+import { BearerAuthenticator } from './auth/bearer-authenticator.js';
+import { CachedJwks } from './auth/jwks.js';
+import { RequestAuthenticator } from './auth/request-authenticator.js';
 import { formatSharedCredentials } from './auth/credentials-file.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import type { Config } from './config/config.js';
@@ -212,13 +215,26 @@ export async function buildApp(config: Config): Promise<App> {
       },
       metrics,
       // CLI changes (keys, users, policies) reach both caches on the next request.
-      authenticator: new CredentialAuthenticator({
-        store: db.credentials,
-        sealer: keyRing,
-        region: config.region,
-        clockSkewMs: config.clockSkewMs,
-        externalChangeCount: () => db.iam.externalChangeCount(),
-      }),
+      authenticator: new RequestAuthenticator(
+        new CredentialAuthenticator({
+          store: db.credentials,
+          sealer: keyRing,
+          region: config.region,
+          clockSkewMs: config.clockSkewMs,
+          externalChangeCount: () => db.iam.externalChangeCount(),
+        }),
+        config.oidc === undefined
+          ? undefined
+          : new BearerAuthenticator({
+              issuers: config.oidc.issuers.map((issuer) => ({
+                ...issuer,
+                jwks: 'file' in issuer.jwks ? CachedJwks.fromFile(issuer.jwks.file) : CachedJwks.fromUrl(issuer.jwks.url),
+              })),
+              accountId,
+              invalidTokenStatus: config.oidc.invalidTokenStatus,
+              clockSkewSeconds: config.oidc.clockSkewSeconds,
+            }),
+      ),
       authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
       resourceScope: scope,
       ...(config.throttling.isEnabled ? { throttle: new RequestThrottle(config.throttling.limits) } : {}),

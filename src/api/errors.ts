@@ -40,6 +40,8 @@ export class UnrecognizedClientException extends ApiError {
   constructor(message = 'The security token included in the request is invalid.') { super(message); }
 }
 export class InvalidSignatureException extends ApiError { readonly code = 'InvalidSignatureException' as const; }
+/** A bearer token (OIDC) that fails validation: 401 with `WWW-Authenticate: Bearer error="invalid_token"` (dicomweb.md §7.2). */
+export class UnauthorizedException extends ApiError { readonly code = 'UnauthorizedException' as const; }
 /** Temporary credentials past their expiry (the SDKs refresh credentials on this code). */
 export class ExpiredTokenException extends ApiError {
   readonly code = 'ExpiredTokenException' as const;
@@ -64,6 +66,7 @@ export const API_ERROR_CODES = [
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'ExpiredTokenException',
+  'UnauthorizedException',
   'UnknownOperationException',
   'NotImplementedException',
 ] as const;

@@ -1,5 +1,7 @@
 // The one validated, frozen configuration object; built from flags and environment by main.ts.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 export interface AdminCredentials {
   readonly accessKeyId: string;
@@ -66,6 +68,8 @@ export interface Config {
   readonly metrics: 'sigv4' | 'open' | 'off';
   /** HTTPS (TLS 1.2 or newer) with these PEM files; plain HTTP when absent. */
   readonly tls: TlsConfig | undefined;
+  /** Bearer JWTs of these OIDC issuers are accepted (TESSERA_OIDC_CONFIG names the JSON file); SigV4 only when absent. */
+  readonly oidc: OidcConfig | undefined;
   /** Whole request (headers and body) and headers-only deadlines: slow clients cannot hold connections open. */
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
@@ -74,6 +78,24 @@ export interface Config {
     readonly isEnabled: boolean;
     readonly limits: Readonly<Record<string, { readonly ratePerSecond: number; readonly burst: number }>>;
   };
+}
+
+export interface OidcConfig {
+  readonly issuers: readonly OidcIssuerConfig[];
+  /** Answer to a refused token: 401 (WWW-Authenticate: Bearer) by default, or 403. */
+  readonly invalidTokenStatus: 401 | 403;
+  readonly clockSkewSeconds: number;
+}
+
+export interface OidcIssuerConfig {
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly jwks: { readonly file: string } | { readonly url: string };
+  /** Claim value → role; the first match wins. */
+  readonly roleMappings: readonly { readonly claim: string; readonly value: string; readonly role: string }[];
+  readonly defaultRole: string | undefined;
+  /** Oldest `iat` accepted; AWS's maximum token lifetime is 12 hours. */
+  readonly maxTokenAgeSeconds: number;
 }
 
 export interface TlsConfig {
@@ -209,7 +231,57 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     tls: tlsConfig(get),
     throttling: throttlingConfig(get),
     ...timeoutsConfig(get),
+    oidc: oidcConfig(get('TESSERA_OIDC_CONFIG')),
   });
+}
+
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** Reads and checks the OIDC file: every mistake is named here, at start-up, not at the first token. */
+function oidcConfig(path: string | undefined): OidcConfig | undefined {
+  if (path === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    fail(`TESSERA_OIDC_CONFIG ${path}: ${(error as Error).message}`);
+  }
+  const at = (where: string, message: string): never => fail(`TESSERA_OIDC_CONFIG ${path}: ${where} ${message}`);
+  const root = json as Record<string, unknown>;
+  if (typeof root !== 'object' || root === null || !Array.isArray(root.issuers) || root.issuers.length === 0) at('', 'needs a non-empty "issuers" list');
+  const status = root.invalidTokenStatus ?? 401;
+  if (status !== 401 && status !== 403) at('invalidTokenStatus', 'must be 401 or 403');
+  const skew = root.clockSkewSeconds ?? 60;
+  if (typeof skew !== 'number' || !Number.isInteger(skew) || skew < 0 || skew > 600) at('clockSkewSeconds', 'must be 0-600');
+  const issuers = (root.issuers as unknown[]).map((raw, i): OidcIssuerConfig => {
+    const where = `issuers[${i}]`;
+    const item = (raw ?? {}) as Record<string, unknown>;
+    if (typeof item.issuer !== 'string' || item.issuer === '') at(where, 'needs "issuer"');
+    const audiences = typeof item.audience === 'string' ? [item.audience] : item.audience;
+    if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) at(where, 'needs "audience" (a string or a list)');
+    if ((item.jwksFile === undefined) === (item.jwksUrl === undefined)) at(where, 'needs exactly one of "jwksFile" and "jwksUrl"');
+    if (item.jwksUrl !== undefined && !/^https?:\/\//.test(String(item.jwksUrl))) at(where, '"jwksUrl" must be an http(s) URL');
+    const mappings = item.roleMappings ?? [];
+    if (!Array.isArray(mappings)) at(where, '"roleMappings" must be a list');
+    const roleMappings = (mappings as Record<string, unknown>[]).map((m, j) => {
+      if (typeof m?.claim !== 'string' || typeof m.value !== 'string' || typeof m.role !== 'string' || !ROLE_NAME.test(m.role)) {
+        at(`${where}.roleMappings[${j}]`, 'needs "claim", "value" and a role name in "role"');
+      }
+      return Object.freeze({ claim: m.claim as string, value: m.value as string, role: m.role as string });
+    });
+    if (item.defaultRole !== undefined && (typeof item.defaultRole !== 'string' || !ROLE_NAME.test(item.defaultRole))) at(where, '"defaultRole" must be a role name');
+    const maxAge = item.maxTokenAgeSeconds ?? 43_200;
+    if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 1 || maxAge > 43_200) at(where, '"maxTokenAgeSeconds" must be 1-43200 (AWS allows 12 hours at most)');
+    return Object.freeze({
+      issuer: item.issuer as string,
+      audiences: Object.freeze([...(audiences as string[])]),
+      jwks: item.jwksFile !== undefined ? { file: resolve(dirname(path), String(item.jwksFile)) } : { url: String(item.jwksUrl) },
+      roleMappings: Object.freeze(roleMappings),
+      defaultRole: item.defaultRole as string | undefined,
+      maxTokenAgeSeconds: maxAge as number,
+    });
+  });
+  return Object.freeze({ issuers: Object.freeze(issuers), invalidTokenStatus: status as 401 | 403, clockSkewSeconds: skew as number });
 }
 
 function timeoutsConfig(get: (name: string) => string | undefined): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs'> {
@@ -344,7 +416,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
-    'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms',
+    'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms', 'oidc-config',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

@@ -1,6 +1,11 @@
 // Error code → HTTP status, complete by construction (the compiler rejects a missing code).
 import type { ApiErrorCode } from '../../api/index.js';
 
+/** Headers an error answer carries besides the AWS ones (RFC 6750 §3 for refused bearer tokens). */
+export const ERROR_HEADERS: Readonly<Partial<Record<ApiErrorCode, Readonly<Record<string, string>>>>> = {
+  UnauthorizedException: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+};
+
 export const ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   ValidationException: 400,
   BadRequestException: 400,
@@ -16,6 +21,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
   ExpiredTokenException: 403,
+  UnauthorizedException: 401,
   UnknownOperationException: 404,
   NotImplementedException: 501,
 };

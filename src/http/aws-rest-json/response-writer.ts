@@ -1,7 +1,7 @@
 // Serialises responses and errors exactly as the wire contract says (§6.2, §6.3, §6.5).
 import type { ServerResponse } from 'node:http';
 import type { ApiError } from '../../api/index.js';
-import { ERROR_STATUS } from './error-status.js';
+import { ERROR_HEADERS, ERROR_STATUS } from './error-status.js';
 
 /** JSON with timestamps as epoch seconds (millisecond precision) and absent members omitted. */
 export function toWireJson(value: unknown): string {
@@ -23,7 +23,7 @@ export function writeJson(response: ServerResponse, requestId: string, status: n
 }
 
 export function writeError(response: ServerResponse, requestId: string, error: ApiError): void {
-  writeJson(response, requestId, ERROR_STATUS[error.code], JSON.stringify({ message: error.message }), { 'x-amzn-ErrorType': error.code });
+  writeJson(response, requestId, ERROR_STATUS[error.code], JSON.stringify({ message: error.message }), { 'x-amzn-ErrorType': error.code, ...ERROR_HEADERS[error.code] });
 }
 
 /** Raw bytes with their content headers; never compressed again here (GetImageSetMetadata is gzip already). */

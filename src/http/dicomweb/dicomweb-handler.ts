@@ -10,7 +10,7 @@ import {
   type StowService,
   type WadoService,
 } from '../../dicomweb/index.js';
-import { ERROR_STATUS } from '../aws-rest-json/error-status.js';
+import { ERROR_HEADERS, ERROR_STATUS } from '../aws-rest-json/error-status.js';
 import type { DicomwebMatch } from './dicomweb-routes.js';
 import { boundaryOf, readMultipart } from './multipart-reader.js';
 import { closingDelimiter, newBoundary, partHead, writeParts } from './multipart-writer.js';
@@ -68,6 +68,7 @@ export function writeDicomwebError(response: ServerResponse, requestHeaders: Inc
     'Content-Length': body.length,
     'x-amzn-RequestId': requestId,
     'x-amzn-ErrorType': error.code,
+    ...ERROR_HEADERS[error.code],
   });
   response.end(body);
 }
