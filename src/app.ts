@@ -278,14 +278,14 @@ export async function buildApp(config: Config): Promise<App> {
         const listening = await http.listen(config.host, config.port);
         await importJobs.resumeUnfinished();
         await deleter.resumeUnfinished();
-        tiering.start();
-        events.start();
-        return listening;
         // Updates and copies a restart interrupted: their image sets are still LOCKED; the stored request is replayed.
         for (const operation of await db.imageSets.listOperations()) {
           if (operation.kind === 'update') await updater.resume(operation);
           else await copier.resume(operation);
         }
+        tiering.start();
+        events.start();
+        return listening;
       },
       async close() {
         if (isClosed) return;
@@ -295,11 +295,11 @@ export async function buildApp(config: Config): Promise<App> {
         datastores.close();
         await importJobs.close(); // running jobs finish; queued ones stay SUBMITTED for the next start
         await deleter.close();
+        await updater.close();
+        await copier.close();
         await tiering.close(); // pending accesses are written
         await codec.close();
         await events.stop(); // the batch in flight finishes and its cursor is stored; the rest goes out on the next start
-        await updater.close();
-        await copier.close();
         db.close();
       },
     };

@@ -417,6 +417,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
     'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms', 'oidc-config',
+    'max-concurrent-updates', 'max-concurrent-copies', 'max-concurrent-deletes', 'max-frames-per-copy', 'update-payload-bytes',
+    'image-set-change-delay-ms',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

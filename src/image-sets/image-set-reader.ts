@@ -159,8 +159,13 @@ export class ImageSetReader {
   async getImageSetMetadata(datastoreId: DatastoreId, imageSetId: ImageSetId, versionId: string | undefined): Promise<BinaryContent> {
     const imageSet = await this.repository.findImageSet(datastoreId, imageSetId);
     if (imageSet === undefined) throw notFound(imageSetId);
-    const version = await this.repository.findVersion(datastoreId, imageSetId, versionId === undefined ? imageSet.latestVersion : Number(versionId));
-    if (version === undefined) throw new ResourceNotFoundException(`Version ${versionId} of image set ${imageSetId} does not exist`);
+    const wanted = versionId === undefined ? imageSet.latestVersion : Number(versionId);
+    const version = await this.repository.findVersion(datastoreId, imageSetId, wanted);
+    if (version === undefined) {
+      // Only a copy's new destination has no readable latest version, until the copy ends.
+      if (versionId === undefined) throw new ResourceNotFoundException(`Image set ${imageSetId} is being created by a copy (${imageSet.workflowStatus}); its metadata is not readable yet`);
+      throw new ResourceNotFoundException(`Version ${wanted} of image set ${imageSetId} does not exist`);
+    }
     const key = await this.dataKey(datastoreId);
     const body = await this.blobs.get(version.metadataBlobKey, key);
     this.tiering.noteAccess(datastoreId, imageSetId);
