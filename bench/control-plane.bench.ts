@@ -8,7 +8,7 @@ import { buildSignedRequest } from '../test/support/signed-fetch.js';
 import { format, runConcurrent } from './stats.js';
 
 export async function benchControlPlane(): Promise<void> {
-  const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error', TESSERA_MAX_ACTIVE_DATASTORES: '100000' } });
+  const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error', TESSERA_MAX_ACTIVE_DATASTORES: '100000', TESSERA_THROTTLING: 'off' } });
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     const client = server.client(undefined, { requestHandler: new NodeHttpHandler({ httpAgent: agent }) });

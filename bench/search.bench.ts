@@ -12,7 +12,7 @@ import { format, runConcurrent } from './stats.js';
 import { join } from 'node:path';
 
 export async function benchSearch(total = 100_000): Promise<void> {
-  let server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error' }, keepData: true });
+  let server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error', TESSERA_THROTTLING: 'off' }, keepData: true });
   const dataDir = server.dataDir;
   const client = server.client();
   const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: 'search-bench' }));
@@ -56,7 +56,7 @@ export async function benchSearch(total = 100_000): Promise<void> {
   db.close();
   console.log(`search setup: ${total} image sets written through the repository port in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  server = await startServer({ dataDir, env: { TESSERA_LOG_LEVEL: 'error' } });
+  server = await startServer({ dataDir, env: { TESSERA_LOG_LEVEL: 'error', TESSERA_THROTTLING: 'off' } });
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const shapes: [string, object][] = [
