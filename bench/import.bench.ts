@@ -11,7 +11,7 @@ import { copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function benchImport(folder = join(CORPUS_DIR, 'series', 'ct-stack-assembled'), copies = 1): Promise<void> {
-  const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error' } });
+  const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '0', TESSERA_LOG_LEVEL: 'error', TESSERA_THROTTLING: 'off' } });
   try {
     const client = server.client();
     const files = await filesUnder(folder);
