@@ -3,12 +3,14 @@ import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type ImageSetId, type ResourceScope } from './api/index.js';
+import { OPERATION_NAMES, PageTokens, ResourceNotFoundException, type DatastoreId, type ImageSetId, type ResourceScope } from './api/index.js';
 import { generateAccessKeyPair } from './auth/access-keys.js';
 import { CredentialAuthenticator } from './auth/credential-authenticator.js';
 import { BearerAuthenticator } from './auth/bearer-authenticator.js';
 import { CachedJwks } from './auth/jwks.js';
 import { RequestAuthenticator } from './auth/request-authenticator.js';
+import { HttpLambdaAuthorizer } from './auth/lambda-authorizer.js';
+import { matchDicomwebRoute } from './http/dicomweb/dicomweb-routes.js';
 import { formatSharedCredentials } from './auth/credentials-file.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import type { Config } from './config/config.js';
@@ -234,6 +236,28 @@ export async function buildApp(config: Config): Promise<App> {
               invalidTokenStatus: config.oidc.invalidTokenStatus,
               clockSkewSeconds: config.oidc.clockSkewSeconds,
             }),
+        config.lambdaAuthorizers.size === 0
+          ? undefined
+          : {
+              authorizer: new HttpLambdaAuthorizer({
+                endpoints: config.lambdaAuthorizers,
+                accountId,
+                onFailure: (error, lambdaAuthorizerArn) => log?.warn({ err: error, lambdaAuthorizerArn }, 'Lambda authorizer failed; request denied'),
+              }),
+              // Only DICOMweb calls of a data store created with lambdaAuthorizerArn go to it (dicomweb.md §7.2).
+              targetOf: async (method, rawPath) => {
+                let match;
+                try {
+                  match = matchDicomwebRoute(method, rawPath);
+                } catch {
+                  return undefined;
+                }
+                if (match === undefined) return undefined;
+                const lambdaAuthorizerArn = (await datastores.find(match.datastoreId as DatastoreId))?.lambdaAuthorizerArn;
+                if (lambdaAuthorizerArn === undefined) return undefined;
+                return { datastoreId: match.datastoreId, operation: match.route.action.slice('medical-imaging:'.length), lambdaAuthorizerArn };
+              },
+            },
       ),
       authorizer: new PolicyAuthorizer(new StoredPrincipalPolicies(db.iam), new EffectiveTags(db.tags, scope)),
       resourceScope: scope,

@@ -57,17 +57,31 @@ export class JwtVerifier {
 
     const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
     if (!audiences.some((audience) => issuer.audiences.includes(audience as string))) throw new TokenRejectedError('The token is not meant for this audience');
-    const nowSeconds = this.now() / 1000;
-    const skew = this.clockSkewSeconds;
-    const exp = numericClaim(claims, 'exp', true)!;
-    if (exp <= nowSeconds - skew) throw new TokenRejectedError('The token has expired');
-    const nbf = numericClaim(claims, 'nbf', false);
-    if (nbf !== undefined && nbf > nowSeconds + skew) throw new TokenRejectedError('The token is not valid yet');
-    const iat = numericClaim(claims, 'iat', true)!;
-    if (iat > nowSeconds + skew) throw new TokenRejectedError('The token was issued in the future');
-    if (iat < nowSeconds - issuer.maxTokenAgeSeconds) throw new TokenRejectedError(`The token is older than ${issuer.maxTokenAgeSeconds} seconds`);
+    checkTimes(claims, issuer.maxTokenAgeSeconds, this.clockSkewSeconds, this.now());
     return { issuer, claims };
   }
+}
+
+/**
+ * The time checks alone, on an unverified token (the Lambda-authorizer path: AWS rejects such tokens before calling
+ * the Lambda, which checks the signature itself).
+ */
+export function precheckTokenTimes(token: string, maxTokenAgeSeconds: number, clockSkewSeconds: number, nowMs: number): void {
+  if (token.length > MAX_TOKEN_BYTES) throw new TokenRejectedError('The token is too large');
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new TokenRejectedError('The token is not a signed JWT');
+  checkTimes(decodeJson(parts[1]!, 'payload'), maxTokenAgeSeconds, clockSkewSeconds, nowMs);
+}
+
+function checkTimes(claims: JwtClaims, maxTokenAgeSeconds: number, skew: number, nowMs: number): void {
+  const nowSeconds = nowMs / 1000;
+  const exp = numericClaim(claims, 'exp', true)!;
+  if (exp <= nowSeconds - skew) throw new TokenRejectedError('The token has expired');
+  const nbf = numericClaim(claims, 'nbf', false);
+  if (nbf !== undefined && nbf > nowSeconds + skew) throw new TokenRejectedError('The token is not valid yet');
+  const iat = numericClaim(claims, 'iat', true)!;
+  if (iat > nowSeconds + skew) throw new TokenRejectedError('The token was issued in the future');
+  if (iat < nowSeconds - maxTokenAgeSeconds) throw new TokenRejectedError(`The token is older than ${maxTokenAgeSeconds} seconds`);
 }
 
 function signatureHolds(algorithm: (typeof ALGORITHMS)[string], key: KeyObject, signingInput: string, signature: string): boolean {

@@ -70,6 +70,8 @@ export interface Config {
   readonly tls: TlsConfig | undefined;
   /** Bearer JWTs of these OIDC issuers are accepted (TESSERA_OIDC_CONFIG names the JSON file); SigV4 only when absent. */
   readonly oidc: OidcConfig | undefined;
+  /** Lambda ARN → the URL that plays that Lambda authorizer for data stores created with its `lambdaAuthorizerArn`. */
+  readonly lambdaAuthorizers: ReadonlyMap<string, string>;
   /** Whole request (headers and body) and headers-only deadlines: slow clients cannot hold connections open. */
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
@@ -232,7 +234,22 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
     throttling: throttlingConfig(get),
     ...timeoutsConfig(get),
     oidc: oidcConfig(get('TESSERA_OIDC_CONFIG')),
+    lambdaAuthorizers: lambdaAuthorizersConfig(get('TESSERA_LAMBDA_AUTHORIZERS')),
   });
+}
+
+/** `arn:aws:lambda:…:function:Name=https://host/path,…` */
+function lambdaAuthorizersConfig(text: string | undefined): ReadonlyMap<string, string> {
+  const endpoints = new Map<string, string>();
+  for (const item of (text ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const eq = item.indexOf('=');
+    const arn = eq < 0 ? item : item.slice(0, eq);
+    if (eq < 0 || !/^arn:aws(-[a-z-]+)?:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(arn)) {
+      fail(`TESSERA_LAMBDA_AUTHORIZERS: '${item}' is not <Lambda function ARN>=<http(s) URL>`);
+    }
+    endpoints.set(arn, httpUrl('TESSERA_LAMBDA_AUTHORIZERS', item.slice(eq + 1)));
+  }
+  return endpoints;
 }
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -416,7 +433,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'event-log', 'event-webhooks', 'event-webhook-secret', 'event-max-attempts', 'event-poll-ms', 'event-retry-base-ms',
     'event-retry-max-ms', 'eventbridge-endpoint', 'eventbridge-bus', 'eventbridge-region', 'eventbridge-source',
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
-    'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms', 'oidc-config',
+    'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms', 'oidc-config', 'lambda-authorizers',
     'max-concurrent-updates', 'max-concurrent-copies', 'max-concurrent-deletes', 'max-frames-per-copy', 'update-payload-bytes',
     'image-set-change-delay-ms',
   ]);
