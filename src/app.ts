@@ -276,7 +276,7 @@ export async function buildApp(config: Config): Promise<App> {
             blobs,
             decoder: codec,
           }),
-          qido: new QidoService(db.dicomweb),
+          qido: new QidoService(db.dicomweb, datastoreKeys),
           stow: new StowService({
             datastores: datastoreKeys,
             blobs,

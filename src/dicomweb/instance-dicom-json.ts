@@ -43,19 +43,29 @@ export interface DicomJsonOptions {
 export function instanceDicomJson(document: ImageSetMetadataDocument, location: InstanceLocation, options: DicomJsonOptions): Record<string, DicomJsonElement> {
   const series = document.Study.Series[location.seriesInstanceUID]!;
   const vrs = location.instance.DICOMVRs ?? {};
-  const merged: Record<string, DocumentValue> = { ...document.Patient.DICOM, ...document.Study.DICOM, ...series.DICOM, ...location.instance.DICOM };
-  const context = contextOf(merged);
-  const out: Record<string, DicomJsonElement> = {};
-  for (const [key, value] of Object.entries(merged)) {
+  // A Map, not object spreads: private tags ("20051085") are integer-like keys, which make plain objects slow to build.
+  const merged = new Map<string, DocumentValue>();
+  for (const level of [document.Patient.DICOM, document.Study.DICOM, series.DICOM, location.instance.DICOM]) {
+    for (const key in level) merged.set(key, level[key]!);
+  }
+  const context: VrContext = { isSigned: merged.get('PixelRepresentation') === 1, bitsAllocated: numberOr(merged.get('BitsAllocated'), 16) };
+  const elements: [string, DicomJsonElement][] = [];
+  for (const [key, value] of merged) {
     const tag = tagOfKey(key);
     if (tag === undefined || tag === '7FE00010') continue;
-    if (tag.startsWith('0002') && !options.includeFileMeta) continue;
-    out[tag] = toElement(tag, value, vrs, context, [tag], location.sopInstanceUID, options);
+    if (tag.startsWith('0002') && (!options.includeFileMeta || tag === '00020010')) continue;
+    elements.push([tag, toElement(tag, value, vrs, context, tag, location.sopInstanceUID, options)]);
   }
   if (options.includeFileMeta && location.instance.StoredTransferSyntaxUID) {
-    out['00020010'] = { vr: 'UI', Value: [location.instance.StoredTransferSyntaxUID] };
+    elements.push(['00020010', { vr: 'UI', Value: [location.instance.StoredTransferSyntaxUID] }]);
   }
-  return sortByTag(out);
+  // Built once, in tag order (dicomJsonText writes tag order whatever the object's own key order is).
+  elements.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return Object.fromEntries(elements);
+}
+
+function numberOr(value: DocumentValue | undefined, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
 }
 
 /** The bulk data element of an instance whose URI hash is `hash`, as raw bytes, or undefined. */
@@ -69,7 +79,7 @@ export function findBulkData(document: ImageSetMetadataDocument, location: Insta
       if (Array.isArray(value) && value.length > 0 && typeof value[0] === 'object' && value[0] !== null && !Array.isArray(value[0])) {
         (value as DocumentItem[]).forEach((child, i) => visit(child, vrs, [...here, String(i)]));
       } else if (typeof value === 'string' && isBinary(tag, vrs) && base64Length(value) > BULKDATA_THRESHOLD_BYTES) {
-        if (bulkHash(location.sopInstanceUID, here, value) === hash) found = Buffer.from(value, 'base64');
+        if (bulkHash(location.sopInstanceUID, here.join('.'), value) === hash) found = Buffer.from(value, 'base64');
       }
     }
   };
@@ -92,9 +102,16 @@ function contextOf(item: Record<string, DocumentValue>): VrContext {
   return { isSigned: item.PixelRepresentation === 1, bitsAllocated: typeof item.BitsAllocated === 'number' ? item.BitsAllocated : 16 };
 }
 
+const TAG_OF_KEY = new Map<string, string | undefined>();
+
+/** Document key (keyword or 8-hex tag) → tag; memoised, as every instance of a series repeats the same keys. */
 function tagOfKey(key: string): string | undefined {
-  if (/^[0-9A-Fa-f]{8}$/.test(key)) return key.toUpperCase();
-  return tagOf(key);
+  let tag = TAG_OF_KEY.get(key);
+  if (tag === undefined && !TAG_OF_KEY.has(key)) {
+    tag = /^[0-9A-Fa-f]{8}$/.test(key) ? key.toUpperCase() : tagOf(key);
+    if (TAG_OF_KEY.size < 100_000) TAG_OF_KEY.set(key, tag);
+  }
+  return tag;
 }
 
 /** The VR of an element: the instance's DICOMVRs, else the dictionary's, with ambiguous ones resolved (PS3.5 §A.1). */
@@ -122,7 +139,8 @@ function toElement(
   value: DocumentValue,
   vrs: Readonly<Record<string, string>>,
   context: VrContext,
-  path: readonly string[],
+  /** Dotted tag path of the element (items by index), hashed into its BulkDataURI. */
+  path: string,
   sopInstanceUID: string,
   options: DicomJsonOptions,
 ): DicomJsonElement {
@@ -133,13 +151,13 @@ function toElement(
     return {
       vr,
       Value: items.map((item, index) => {
-        const out: Record<string, DicomJsonElement> = {};
-        const itemContext = { ...context, ...contextOfItem(item, context) };
-        for (const [key, child] of Object.entries(item ?? {})) {
+        const children: [string, DicomJsonElement][] = [];
+        const itemContext = contextOfItem(item, context);
+        for (const key in item ?? {}) {
           const childTag = tagOfKey(key);
-          if (childTag !== undefined) out[childTag] = toElement(childTag, child, vrs, itemContext, [...path, String(index), childTag], sopInstanceUID, options);
+          if (childTag !== undefined) children.push([childTag, toElement(childTag, item[key]!, vrs, itemContext, `${path}.${index}.${childTag}`, sopInstanceUID, options)]);
         }
-        return sortByTag(out);
+        return Object.fromEntries(children);
       }),
     };
   }
@@ -154,7 +172,7 @@ function toElement(
   return { vr, Value: values.map((v) => toValue(vr, v)) };
 }
 
-function contextOfItem(item: DocumentItem, parent: VrContext): Partial<VrContext> {
+function contextOfItem(item: DocumentItem, parent: VrContext): VrContext {
   return item !== null && typeof item === 'object' && 'PixelRepresentation' in item ? contextOf(item as Record<string, DocumentValue>) : parent;
 }
 
@@ -178,19 +196,14 @@ function toValue(vr: string, v: DocumentValue): DicomJsonValue {
 }
 
 /** Stable per (instance, element path, content): the URI changes only when the value does (dicomweb.md §4.6). */
-function bulkHash(sopInstanceUID: string, path: readonly string[], base64: string): string {
+function bulkHash(sopInstanceUID: string, path: string, base64: string): string {
   const content = createHash('sha256').update(base64).digest('hex');
-  return createHash('sha256').update(`${sopInstanceUID}|${path.join('.')}|${content}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${sopInstanceUID}|${path}|${content}`).digest('hex').slice(0, 32);
 }
 
 function base64Length(text: string): number {
   return Math.floor((text.length * 3) / 4);
 }
 
-function sortByTag(record: Record<string, DicomJsonElement>): Record<string, DicomJsonElement> {
-  const out: Record<string, DicomJsonElement> = {};
-  for (const tag of Object.keys(record).sort()) out[tag] = record[tag]!;
-  return out;
-}
 
 export type { DicomJsonDataset };

@@ -1,6 +1,7 @@
 // QIDO-RS (dicomweb.md §5): searches of studies, series and instances over the primary image sets, read from the
 // QIDO index (one row per study, series and instance), never from metadata blobs.
-import type { DatastoreId } from '../api/index.js';
+import { ResourceNotFoundException, type DatastoreId } from '../api/index.js';
+import type { DataKeyLookup } from '../image-sets/index.js';
 import type { DicomJsonElement } from '../dicom/index.js';
 import type { DicomwebIndex } from './dicomweb-index.js';
 import { INSTANCE_KEYS, SERIES_KEYS, STUDY_KEYS, parseQido, type QidoKey, type QidoLevel, type QidoQuery, type QidoRow } from './qido-query.js';
@@ -37,9 +38,14 @@ const SERIES_DEFAULTS = ['00080060', '0008103E', '0020000E', '00200011', '004002
 const INSTANCE_DEFAULTS = ['00080016', '00080018', '00200013', '00280010', '00280011', '00280100', '00280008', '00081196', '00080201'];
 
 export class QidoService {
-  constructor(private readonly index: DicomwebIndex) {}
+  constructor(
+    private readonly index: DicomwebIndex,
+    /** Answers only for data stores that exist (not DELETED). */
+    private readonly datastores: DataKeyLookup,
+  ) {}
 
   async search(scope: QidoScope, params: URLSearchParams, urls: UrlBase): Promise<QidoResult> {
+    if ((await this.datastores.keyFor(scope.datastoreId)) === undefined) throw new ResourceNotFoundException(`Datastore ${scope.datastoreId} does not exist`);
     const route = ROUTES[scope.operation];
     const parsed = parseQido(route.level, route.keys, {
       datastoreId: scope.datastoreId,

@@ -4,6 +4,7 @@ import { NotAcceptableException, ResourceNotFoundException, ValidationException,
 import type { SealedBlobStore } from '../blobs/index.js';
 import { FrameTranscodeError, packBits, pixelDescriptionOf, type CanonicalFrame, type PixelDescription, type SourceFrame } from '../codec/index.js';
 import { writePart10, type DicomJsonElement, type PixelDataPayload } from '../dicom/index.js';
+import { dicomJsonText } from './dicom-json-text.js';
 import { findBulkData, findInstance, instanceDicomJson, seriesInstances, type InstanceLocation } from './instance-dicom-json.js';
 import type { ImageSetResolver, ResolvedImageSet, SeriesAddress } from './image-set-resolver.js';
 import { EXPLICIT_VR_LITTLE_ENDIAN, frameMediaTypeOf, negotiateFrames, negotiateInstance, type Delivery, type StoredPixels } from './media-types.js';
@@ -46,13 +47,26 @@ export interface FramesResponse {
 const FRAMES_READ_AHEAD = 4;
 
 export class WadoService {
+  /** Series metadata text per cached document (freed with it). */
+  private readonly seriesTexts = new WeakMap<object, Map<string, string>>();
+
   constructor(private readonly ports: WadoPorts) {}
 
-  /** GetDICOMSeriesMetadata: every instance of the series from one document, ordered by InstanceNumber then UID. */
-  async seriesMetadata(address: SeriesAddress, urls: UrlBase): Promise<Record<string, DicomJsonElement>[]> {
+  /**
+   * GetDICOMSeriesMetadata: every instance of the series from one document, ordered by InstanceNumber then UID, as
+   * DICOM JSON text. The text is kept with the (immutable, cached) document, so viewers re-reading a series cost nothing.
+   */
+  async seriesMetadata(address: SeriesAddress, urls: UrlBase): Promise<string> {
     const resolved = await this.ports.resolver.resolveSeries(address);
+    const key = `${address.seriesInstanceUID}|${urls.serviceRoot}|${resolved.requestedImageSetId ?? ''}`;
+    let texts = this.seriesTexts.get(resolved.document);
+    const cached = texts?.get(key);
+    if (cached !== undefined) return cached;
     const instances = seriesInstances(resolved.document, address.seriesInstanceUID).map((location) => this.metadataOf(resolved, location, urls));
-    return instances.sort(byInstanceNumber);
+    const text = dicomJsonText(instances.sort(byInstanceNumber));
+    if (texts === undefined) this.seriesTexts.set(resolved.document, (texts = new Map()));
+    texts.set(key, text);
+    return text;
   }
 
   async instanceMetadata(address: InstanceAddress, urls: UrlBase): Promise<Record<string, DicomJsonElement>[]> {

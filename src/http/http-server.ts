@@ -233,7 +233,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
     if (options.dicomweb !== undefined && isDicomwebPath(rawPath)) {
-      const outcome = await serveDicomweb(raw, reply.raw, { method: request.method, rawPath, rawQuery, body, requestId, protocol: request.protocol }, options.authenticator, { ...options.dicomweb, authorizer: options.authorizer, conditions: { 'aws:SecureTransport': secureTransport } }, (error) =>
+      const outcome = await serveDicomweb(raw, reply.raw, { method: request.method, rawPath, rawQuery, body, requestId, protocol: request.protocol }, options.authenticator, { ...options.dicomweb, authorizer: options.authorizer, ...(options.throttle !== undefined ? { throttle: options.throttle } : {}), conditions: { 'aws:SecureTransport': secureTransport } }, (error) =>
         request.log.error({ err: error, requestId }, 'request failed'),
       );
       if (request.method === 'OPTIONS') return;

@@ -21,7 +21,12 @@ describe('DICOMweb QIDO-RS', { timeout: 600_000 }, () => {
     dicomweb = dicomwebClientFor(server.port, datastoreId);
     const studies = new Set(files.map((f) => f.study_instance_uid)).size;
     // The QIDO index follows the outbox: it is eventually consistent with the import (dicomweb.md §5.6).
-    await eventually(async () => ((await dicomweb.searchForStudies()).length === studies ? true : undefined), 30_000, 100);
+    // Every study and every instance indexed: a study row appears with its first series, its counts grow with the others.
+    await eventually(async () => {
+      const found = await dicomweb.searchForStudies();
+      const instances = found.reduce((n, s) => n + Number((s['00201208'] as { Value?: unknown[] } | undefined)?.Value?.[0] ?? 0), 0);
+      return found.length === studies && instances === files.length ? true : undefined;
+    }, 30_000, 100);
   });
   after(async () => {
     await server?.dispose();
@@ -115,5 +120,23 @@ describe('DICOMweb QIDO-RS', { timeout: 600_000 }, () => {
     assert.equal(other.headers.get('x-amzn-errortype'), 'AccessDeniedException');
     const studies = await dicomwebFetch(server.port, `/datastore/${datastoreId}/studies`, as);
     assert.equal(studies.status, 403, 'SearchDICOMStudies is not allowed');
+  });
+
+  it('unknown data stores are 404; QIDO and WADO actions are throttled per account like AWS (50/s, burst 100)', async () => {
+    const unknown = await dicomwebFetch(server.port, `/datastore/${'0'.repeat(32)}/studies`);
+    assert.equal(unknown.status, 404);
+    const throttled = await startServer({ env: { TESSERA_THROTTLING: 'on', TESSERA_THROTTLE_LIMITS: 'SearchDICOMStudies=1/2' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await dicomwebFetch(throttled.port, `/datastore/${'0'.repeat(32)}/studies`);
+        statuses.push(response.status);
+        if (response.status === 429) assert.equal(response.headers.get('x-amzn-errortype'), 'ThrottlingException');
+      }
+      assert.deepEqual(statuses.slice(0, 2), [404, 404], 'the burst passes (the data store does not exist)');
+      assert.ok(statuses.slice(2).includes(429), `then the bucket is empty: ${statuses.join(',')}`);
+    } finally {
+      await throttled.dispose();
+    }
   });
 });

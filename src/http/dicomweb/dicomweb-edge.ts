@@ -11,6 +11,8 @@ export interface DicomwebEdgeOptions {
   readonly scope: ResourceScope;
   /** IAM policy evaluation (src/iam/); the edge passes its own. Without it every authenticated key may call every route. */
   readonly authorizer?: Authorizer;
+  /** Per-account token buckets (src/throttling/; dicomweb.md §8: 50/s, burst 100); throws ThrottlingException. */
+  readonly throttle?: { take(accountId: string, action: string): void };
   /** Global condition keys of every request (aws:SecureTransport), added to each route's own. */
   readonly conditions?: Readonly<Record<string, string>>;
   /** Largest STOW-RS body (dicomweb.md §6.2: 1 GB). */
@@ -51,6 +53,7 @@ export async function serveDicomweb(
     if (match === undefined) throw new UnknownOperationException(`No DICOMweb service matches ${call.method} ${call.rawPath}`);
     const authorization = authorizationRequestOf(match, options.scope);
     await options.authorizer?.authorize(principal, { ...authorization, conditions: { ...authorization.conditions, ...options.conditions } });
+    options.throttle?.take(principal.arn.split(':')[4] ?? '', match.route.operation);
     await handleDicomweb(match, { query: new URLSearchParams(call.rawQuery), headers: raw.headers, body: call.body, protocol: call.protocol, requestId: call.requestId }, response, options.services);
     return { operation: match.route.operation, labels: { datastoreId: match.datastoreId, ...match.labels }, principal, failure: undefined };
   } catch (error) {

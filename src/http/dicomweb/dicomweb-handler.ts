@@ -83,8 +83,9 @@ export async function handleDicomweb(match: DicomwebMatch, request: DicomwebRequ
   const series = { datastoreId, studyInstanceUID: labels.study!, seriesInstanceUID: labels.series!, imageSetId };
   const instance = { ...series, sopInstanceUID: labels.sop! };
   const base = { ...corsHeaders(request.headers), 'x-amzn-RequestId': request.requestId };
-  const json = (status: number, value: unknown, extra: Record<string, string> = {}) => {
-    const body = Buffer.from(dicomJsonText(value), 'utf8');
+  const json = (status: number, value: unknown, extra: Record<string, string> = {}) => jsonText(status, dicomJsonText(value), extra);
+  const jsonText = (status: number, text: string, extra: Record<string, string> = {}) => {
+    const body = Buffer.from(text, 'utf8');
     response.writeHead(status, { ...base, 'Content-Type': 'application/dicom+json', 'Content-Length': body.length, ...extra });
     response.end(body);
   };
@@ -92,7 +93,7 @@ export async function handleDicomweb(match: DicomwebMatch, request: DicomwebRequ
   switch (match.route.operation) {
     case 'GetDICOMSeriesMetadata':
       assertAcceptsDicomJson(accept);
-      return json(200, await services.wado.seriesMetadata(series, urls));
+      return jsonText(200, await services.wado.seriesMetadata(series, urls));
     case 'GetDICOMInstanceMetadata':
       assertAcceptsDicomJson(accept);
       return json(200, await services.wado.instanceMetadata(instance, urls));
