@@ -233,7 +233,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
     if (options.dicomweb !== undefined && isDicomwebPath(rawPath)) {
-      const outcome = await serveDicomweb(raw, reply.raw, { method: request.method, rawPath, rawQuery, body, requestId, protocol: request.protocol }, options.authenticator, { ...options.dicomweb, authorizer: options.authorizer, ...(options.throttle !== undefined ? { throttle: options.throttle } : {}), conditions: { 'aws:SecureTransport': secureTransport } }, (error) =>
+      const outcome = await serveDicomweb(raw, reply.raw, { method: request.method, rawPath, rawQuery, body, requestId, protocol: request.protocol }, options.authenticator, { ...options.dicomweb, authorizer: options.authorizer, ...(options.throttle !== undefined ? { throttle: options.throttle } : {}), conditions: { 'aws:SecureTransport': secureTransport, 'aws:SourceIp': request.ip } }, (error) =>
         request.log.error({ err: error, requestId }, 'request failed'),
       );
       if (request.method === 'OPTIONS') return;
@@ -272,7 +272,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       // Tessera's own routes first: their exact paths are disjoint from the AWS table, so the order only saves work.
       if (tesseraRoute !== undefined) {
         // Tessera's own routes are authorized as `tessera:<eventName>` on `*` (the admin has tessera:*).
-        if (principal !== undefined) await options.authorizer.authorize(principal, { action: `tessera:${tesseraRoute.eventName}`, resourceArn: '*', conditions: { 'aws:SecureTransport': secureTransport } });
+        if (principal !== undefined) await options.authorizer.authorize(principal, { action: `tessera:${tesseraRoute.eventName}`, resourceArn: '*', conditions: { 'aws:SecureTransport': secureTransport, 'aws:SourceIp': request.ip } });
         const answer = await tesseraRoute.handle(new URLSearchParams(rawQuery), context, options.services);
         if (typeof answer === 'string') writeJson(reply.raw, requestId, 200, answer);
         else writeBinary(reply.raw, requestId, answer);
@@ -283,7 +283,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         options.throttle?.take(context.principal.arn.split(':')[4] ?? '', match.route.operation);
         const query = new URLSearchParams(rawQuery);
         for (const authorization of authorizationsOf({ operation: match.route.operation, labels: match.labels, query, body }, options.resourceScope)) {
-          await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport } });
+          await options.authorizer.authorize(context.principal, { ...authorization, conditions: { ...authorization.conditions, 'aws:SecureTransport': secureTransport, 'aws:SourceIp': request.ip } });
         }
         const result = await match.route.handle(new BoundRequest(match.labels, new URLSearchParams(rawQuery), body, raw.headers), context, options.handlers);
         if (result instanceof BinaryResponse) writeBinary(reply.raw, requestId, result.content);

@@ -1,4 +1,5 @@
-// Condition operators of the IAM subset: String*, Arn*, Bool, Null, with ForAnyValue:/ForAllValues: and ...IfExists.
+// Condition operators of the IAM subset: String*, Arn*, Bool, IpAddress, Null, with ForAnyValue:/ForAllValues: and ...IfExists.
+import { isInRange } from './ip-ranges.js';
 import { matchesWildcard } from './wildcard-pattern.js';
 
 /** The request's condition keys; `undefined` when the key is not in the request context. */
@@ -19,6 +20,8 @@ const BASE_OPERATORS: Readonly<Record<string, { readonly match: Matcher; readonl
   ArnNotEquals: { match: (p, r) => matchesWildcard(p, r), isNegated: true },
   ArnNotLike: { match: (p, r) => matchesWildcard(p, r), isNegated: true },
   Bool: { match: (p, r) => p.toLowerCase() === r.toLowerCase(), isNegated: false },
+  IpAddress: { match: (p, r) => isInRange(p, r), isNegated: false },
+  NotIpAddress: { match: (p, r) => isInRange(p, r), isNegated: true },
 };
 
 interface ParsedOperator {

@@ -1,5 +1,6 @@
 // The AWS policy language subset Tessera evaluates: parsed and validated once, normalised to arrays.
 import { parseOperator } from './condition-operators.js';
+import { isValidCidr } from './ip-ranges.js';
 
 export type Effect = 'Allow' | 'Deny';
 
@@ -79,6 +80,10 @@ function parseCondition(raw: unknown, at: string): ConditionBlock {
         if (typeof value === 'boolean' || typeof value === 'number') return String(value);
         return fail(`${at}.${operator}.${key}: values are strings, booleans or numbers`);
       });
+      if (parseOperator(operator)!.base.endsWith('IpAddress')) {
+        const bad = list.find((value) => !isValidCidr(value));
+        if (bad !== undefined) fail(`${at}.${operator}.${key}: '${bad}' is not an IP address or CIDR range`);
+      }
       entries[key] = Object.freeze(list);
     }
     block[operator] = Object.freeze(entries);

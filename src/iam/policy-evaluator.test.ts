@@ -70,6 +70,24 @@ test('String operators, IfExists, Null and Bool', () => {
   assert.equal(decide(cond(both), a, IS, { 'aws:ResourceTag/a': '1', 'aws:ResourceTag/b': '2', 'aws:SecureTransport': 'false' }), 'ImplicitDeny');
 });
 
+test('IpAddress / NotIpAddress on aws:SourceIp, IPv4, IPv6 and IPv4-mapped', () => {
+  const cond = (Condition: object) => [allow({ Condition })];
+  const a = 'medical-imaging:GetImageFrame';
+  const lan = cond({ IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'] } });
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '10.1.2.3' }), 'Allow');
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '::ffff:10.1.2.3' }), 'Allow');
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '2001:db8:1::5' }), 'Allow');
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '192.0.2.7' }), 'Allow');
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '192.0.2.8' }), 'ImplicitDeny');
+  assert.equal(decide(lan, a, IS, { 'aws:SourceIp': '11.0.0.1' }), 'ImplicitDeny');
+  assert.equal(decide(lan, a, IS), 'ImplicitDeny');
+  const outside = [allow(), { Effect: 'Deny', Action: '*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } }];
+  assert.equal(decide(outside, a, IS, { 'aws:SourceIp': '127.0.0.1' }), 'Allow');
+  assert.equal(decide(outside, a, IS, { 'aws:SourceIp': '8.8.8.8' }), 'ExplicitDeny');
+  assert.throws(() => parsePolicyDocument({ Statement: [allow({ Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } } })] }), /not an IP address or CIDR/);
+  assert.throws(() => parsePolicyDocument({ Statement: [allow({ Condition: { IpAddress: { 'aws:SourceIp': 'intranet' } } })] }), /not an IP address or CIDR/);
+});
+
 test('Arn operators', () => {
   const cond = (Condition: object) => [allow({ Condition })];
   const ctx = { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:user/alice' };

@@ -202,6 +202,20 @@ describe('IAM users, keys and policies', () => {
     await denied(clientOf(session).send(new ListDatastoresCommand({})), 'UnrecognizedClientException');
   });
 
+  it('aws:SourceIp with IpAddress: the address of the caller decides', async () => {
+    const key = await tesseraJson<NewKey>(server.dataDir, 'users', 'create', 'on-site');
+    const policyPath = join(server.dataDir, 'on-site.json');
+    const attach = async (cidr: string) => {
+      await writeFile(policyPath, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'medical-imaging:ListDatastores', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': cidr } } }] }));
+      await tesseraJson(server.dataDir, 'policies', 'attach', 'on-site', '--file', policyPath);
+    };
+    const onSite = clientOf(key);
+    await attach('10.0.0.0/8');
+    await denied(onSite.send(new ListDatastoresCommand({})));
+    await attach('127.0.0.0/8');
+    await onSite.send(new ListDatastoresCommand({}));
+  });
+
   it('the CLI refuses bad input with a message and a non-zero exit', async () => {
     const duplicate = await tessera(server.dataDir, 'users', 'create', 'reader');
     assert.equal(duplicate.code, 1);
