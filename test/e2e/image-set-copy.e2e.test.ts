@@ -3,6 +3,8 @@
 // frames surviving the deletion of the image set that stored them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   ConflictException,
   CopyImageSetCommand,
@@ -234,5 +236,34 @@ describe('CopyImageSet', () => {
       }),
       ValidationException,
     );
+  });
+
+  it('deletes a frame blob only when the last image set referring to it is gone', async () => {
+    const frameFiles = async (): Promise<number> => {
+      const dir = join(server.dataDir, 'blobs', 'datastores', datastoreId, 'frames');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+        } catch (error) {
+          // A shard folder went away while it was listed (deletions run meanwhile): list again; no folder, no frames.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw error;
+          if ((await readdir(dir).catch(() => undefined)) === undefined) return 0;
+        }
+      }
+    };
+    const all = async () => (await client.send(new SearchImageSetsCommand({ datastoreId }))).imageSetsMetadataSummaries!.map((s) => s.imageSetId!);
+    const stored = await frameFiles();
+    assert.ok(stored >= 5, `frame blobs on disk: ${stored}`);
+    const ids = await all();
+    // Delete the primary (which stored A's frames) first: its copies still refer to the frames, so none may go.
+    await client.send(new DeleteImageSetCommand({ datastoreId, imageSetId: primaryA }));
+    await eventually(async () => ((await client.send(new GetImageSetCommand({ datastoreId, imageSetId: primaryA }))).imageSetState === 'DELETED' ? true : undefined));
+    assert.equal(await frameFiles(), stored);
+    for (const id of ids.filter((i) => i !== primaryA)) {
+      await settled(client, datastoreId, id);
+      await client.send(new DeleteImageSetCommand({ datastoreId, imageSetId: id }));
+    }
+    await eventually(async () => ((await all()).length === 0 ? true : undefined), 20_000);
+    await eventually(async () => ((await frameFiles()) === 0 ? true : undefined), 10_000);
   });
 });
