@@ -61,13 +61,14 @@ export class SqliteDicomwebIndex implements DicomwebIndex {
       ),
       dropStudy: db.prepare<[string, string]>('DELETE FROM dicomweb_studies WHERE datastore_id = ? AND study_instance_uid = ?'),
       // The study's attributes come from its most recently updated series (all primary series of a study agree, §5.2).
+      // INDEXED BY: without statistics SQLite would walk every series of the data store.
       putStudy: db.prepare<{ datastoreId: string; study: string }>(
         `INSERT OR REPLACE INTO dicomweb_studies (datastore_id, study_instance_uid, ${STUDY_COLUMNS}, modalities, series_count, instance_count, study_json, updated_at_ms)
          SELECT l.datastore_id, l.study_instance_uid, ${STUDY_COLUMNS.split(', ').map((c) => `l.${c}`).join(', ')},
-           (SELECT coalesce(group_concat(m, '\\'), '') FROM (SELECT DISTINCT modality AS m FROM dicomweb_series WHERE datastore_id = @datastoreId AND study_instance_uid = @study AND modality IS NOT NULL ORDER BY modality)),
+           (SELECT coalesce(group_concat(m, '\\'), '') FROM (SELECT DISTINCT modality AS m FROM dicomweb_series INDEXED BY dicomweb_series_by_study WHERE datastore_id = @datastoreId AND study_instance_uid = @study AND modality IS NOT NULL ORDER BY modality)),
            a.n, a.instances, l.study_json, a.updated
-         FROM (SELECT * FROM dicomweb_series WHERE datastore_id = @datastoreId AND study_instance_uid = @study ORDER BY updated_at_ms DESC LIMIT 1) l,
-           (SELECT count(*) AS n, sum(instance_count) AS instances, max(updated_at_ms) AS updated FROM dicomweb_series WHERE datastore_id = @datastoreId AND study_instance_uid = @study) a`,
+         FROM (SELECT * FROM dicomweb_series INDEXED BY dicomweb_series_by_study WHERE datastore_id = @datastoreId AND study_instance_uid = @study ORDER BY updated_at_ms DESC LIMIT 1) l,
+           (SELECT count(*) AS n, sum(instance_count) AS instances, max(updated_at_ms) AS updated FROM dicomweb_series INDEXED BY dicomweb_series_by_study WHERE datastore_id = @datastoreId AND study_instance_uid = @study) a`,
       ),
     };
     this.replaceTransaction = db.transaction((datastoreId: string, imageSetId: string, study: string | undefined, rows: QidoImageSetRows | undefined, atMs: number) => {
