@@ -12,7 +12,6 @@ import {
   type ImageSetId,
   type ResourceScope,
 } from '../api/index.js';
-import type { DataKey } from '../keys/index.js';
 import { BackgroundTasks } from './background-tasks.js';
 import {
   copyInconsistency,
@@ -27,7 +26,7 @@ import type { ImageSetDocuments } from './image-set-documents.js';
 import { indexFieldsOf, wireMessage } from './image-set-index-fields.js';
 import type { DataKeyLookup } from './image-set-reader.js';
 import type { ImageSetRecord, ImageSetRepository, ImageSetVersionWrite, StoredImageSetOperation } from './image-set-repository.js';
-import { STALE_VERSION_MESSAGE, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 import { listFrameIds } from './metadata-document.js';
 import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual, levelsOfDocument } from './metadata-levels.js';
@@ -71,10 +70,12 @@ export interface ImageSetCopierOptions {
 
 export class ImageSetCopier {
   private readonly tasks: BackgroundTasks;
+  private readonly versions: VersionDocuments;
   private readonly now: () => number;
 
   constructor(private readonly options: ImageSetCopierOptions) {
     this.tasks = new BackgroundTasks(options.onError);
+    this.versions = new VersionDocuments(options.repository, options.documents, options.keys);
     this.now = options.now ?? Date.now;
   }
 
@@ -83,8 +84,8 @@ export class ImageSetCopier {
     const { repository } = this.options;
     const { datastoreId } = input;
     const source = await this.current(datastoreId, input.sourceImageSetId, input.sourceLatestVersionId);
-    const dataKey = await this.dataKey(datastoreId);
-    const sourceDocument = await this.readDocument(datastoreId, source.id, source.latestVersion, dataKey);
+    const dataKey = await this.versions.dataKey(datastoreId);
+    const sourceDocument = await this.versions.read(datastoreId, source.id, source.latestVersion, dataKey);
     const selection = selectForCopy(sourceDocument, input.copiableAttributes === undefined ? undefined : parseMetadataPatch(input.copiableAttributes, 'copiableAttributes', 'copy'));
     const frames = countSelectedFrames(selection);
     if (frames > this.options.maxFramesPerCopy) {
@@ -107,7 +108,7 @@ export class ImageSetCopier {
           }
         }
       }
-      const destinationDocument = await this.readDocument(datastoreId, destination.id, destination.latestVersion, dataKey);
+      const destinationDocument = await this.versions.read(datastoreId, destination.id, destination.latestVersion, dataKey);
       if (!input.force) {
         const inconsistency = copyInconsistency(sourceDocument, destinationDocument, selection);
         if (inconsistency !== undefined) throw new ValidationException(`${inconsistency}; use force=true to keep the destination's metadata`);
@@ -234,14 +235,14 @@ export class ImageSetCopier {
   }
 
   private async writeDestination(datastoreId: DatastoreId, stored: StoredCopy, destination: ImageSetRecord): Promise<ImageSetVersionWrite> {
-    const dataKey = await this.dataKey(datastoreId);
-    const sourceDocument = await this.readDocument(datastoreId, stored.sourceImageSetId, stored.sourceVersion, dataKey);
+    const dataKey = await this.versions.dataKey(datastoreId);
+    const sourceDocument = await this.versions.read(datastoreId, stored.sourceImageSetId, stored.sourceVersion, dataKey);
     const selection = selectForCopy(sourceDocument, stored.copiableAttributes === undefined ? undefined : parseMetadataPatch(stored.copiableAttributes, 'copiableAttributes', 'copy'));
     let document: ImageSetMetadataDocument;
     if (stored.isNewDestination) {
       document = newCopyDocument(sourceDocument, stored.destinationImageSetId, selection);
     } else {
-      const merged = mergeCopy(await this.readDocument(datastoreId, stored.destinationImageSetId, stored.destinationVersion, dataKey), selection);
+      const merged = mergeCopy(await this.versions.read(datastoreId, stored.destinationImageSetId, stored.destinationVersion, dataKey), selection);
       if (merged.kind === 'failed') return this.failedVersion(datastoreId, stored, merged.message);
       document = merged.document;
     }
@@ -268,7 +269,7 @@ export class ImageSetCopier {
   private async failedVersion(datastoreId: DatastoreId, stored: StoredCopy, message: string): Promise<ImageSetVersionWrite> {
     let metadataBlobKey: string;
     if (stored.isNewDestination) {
-      const dataKey = await this.dataKey(datastoreId);
+      const dataKey = await this.versions.dataKey(datastoreId);
       const empty: ImageSetMetadataDocument = {
         SchemaVersion: '1.1',
         DatastoreID: datastoreId,
@@ -305,15 +306,5 @@ export class ImageSetCopier {
     return imageSet;
   }
 
-  private async readDocument(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number, dataKey: DataKey): Promise<ImageSetMetadataDocument> {
-    const record = await this.options.repository.findVersion(datastoreId, imageSetId, version);
-    if (record === undefined) throw new ResourceNotFoundException(STALE_VERSION_MESSAGE);
-    return this.options.documents.read<ImageSetMetadataDocument>(record.metadataBlobKey, dataKey);
-  }
 
-  private async dataKey(datastoreId: DatastoreId): Promise<DataKey> {
-    const found = await this.options.keys.keyFor(datastoreId);
-    if (found === undefined) throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
-    return found.dataKey;
-  }
 }

@@ -4,13 +4,13 @@ import {
   ConflictException,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
-  imageSetArn,
   type DatastoreId,
   type ImageSetId,
   type ResourceScope,
 } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
-import { buildEvent, type DetailType } from '../events/index.js';
+import type { DetailType } from '../events/index.js';
+import { imageSetEvent } from './image-set-operation-support.js';
 import type { ImageSetRecord, ImageSetRepository } from './image-set-repository.js';
 
 export interface ImageSetDeleterOptions {
@@ -80,18 +80,7 @@ export class ImageSetDeleter {
   }
 
   private event(detailType: DetailType, imageSet: ImageSetRecord, atMs: number) {
-    return buildEvent(
-      { accountId: this.options.scope.accountId, region: this.options.scope.region },
-      detailType,
-      [imageSetArn(this.options.scope, imageSet.datastoreId, imageSet.id)],
-      {
-        datastoreId: imageSet.datastoreId,
-        imageSetId: imageSet.id,
-        imageSetState: imageSet.state,
-        imageSetWorkflowStatus: imageSet.workflowStatus,
-        isPrimary: imageSet.isPrimary,
-      },
-      new Date(atMs),
-    );
+    return imageSetEvent(this.options.scope, detailType, imageSet, atMs);
   }
+
 }

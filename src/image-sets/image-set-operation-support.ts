@@ -1,13 +1,19 @@
 // What UpdateImageSetMetadata and CopyImageSet share: their errors for refused locks, and image set events.
 import {
   ConflictException,
+  type DatastoreId,
+  type ImageSetId,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   imageSetArn,
   type ResourceScope,
 } from '../api/index.js';
 import { buildEvent, type DetailType, type EventEnvelope } from '../events/index.js';
-import type { BeginOperationResult, ImageSetRecord } from './image-set-repository.js';
+import type { DataKey } from '../keys/index.js';
+import type { ImageSetDocuments } from './image-set-documents.js';
+import type { DataKeyLookup } from './image-set-reader.js';
+import type { BeginOperationResult, ImageSetRecord, ImageSetRepository } from './image-set-repository.js';
+import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 
 /** The exact message AWS answers for a stale latestVersionId, as ResourceNotFoundException (behavior.md §10). */
 export const STALE_VERSION_MESSAGE = 'Requested version(s) of ImageSet(s) is not the latest.';
@@ -53,4 +59,26 @@ export function imageSetEvent(
     },
     new Date(atMs),
   );
+}
+
+/** The stored documents of image set versions, as updates and copies read them. */
+export class VersionDocuments {
+  constructor(
+    private readonly repository: ImageSetRepository,
+    private readonly documents: ImageSetDocuments,
+    private readonly keys: DataKeyLookup,
+  ) {}
+
+  /** A version the caller named as current: a missing one means it was not the latest. */
+  async read(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number, dataKey: DataKey): Promise<ImageSetMetadataDocument> {
+    const record = await this.repository.findVersion(datastoreId, imageSetId, version);
+    if (record === undefined) throw new ResourceNotFoundException(STALE_VERSION_MESSAGE);
+    return this.documents.read<ImageSetMetadataDocument>(record.metadataBlobKey, dataKey);
+  }
+
+  async dataKey(datastoreId: DatastoreId): Promise<DataKey> {
+    const found = await this.keys.keyFor(datastoreId);
+    if (found === undefined) throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
+    return found.dataKey;
+  }
 }

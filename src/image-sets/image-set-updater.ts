@@ -27,7 +27,7 @@ import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual } from './metadata-levels.js';
 import { parseMetadataPatch } from './metadata-patch.js';
 import { applyMetadataUpdates } from './metadata-updates.js';
-import { STALE_VERSION_MESSAGE, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 
 export type MetadataUpdates =
   | { readonly kind: 'dicom'; readonly updatableAttributes: string | undefined; readonly removableAttributes: string | undefined }
@@ -81,10 +81,12 @@ export interface ImageSetUpdaterOptions {
 
 export class ImageSetUpdater {
   private readonly tasks: BackgroundTasks;
+  private readonly versions: VersionDocuments;
   private readonly now: () => number;
 
   constructor(private readonly options: ImageSetUpdaterOptions) {
     this.tasks = new BackgroundTasks(options.onError);
+    this.versions = new VersionDocuments(options.repository, options.documents, options.keys);
     this.now = options.now ?? Date.now;
   }
 
@@ -101,7 +103,7 @@ export class ImageSetUpdater {
     if (imageSet === undefined) throw new ResourceNotFoundException(`Image set ${input.imageSetId} does not exist`);
     if (imageSet.state === 'LOCKED') throw locked(imageSet.id, imageSet.workflowStatus);
     if (String(imageSet.latestVersion) !== input.latestVersionId) throw new ResourceNotFoundException(STALE_VERSION_MESSAGE);
-    const dataKey = await this.dataKey(input.datastoreId);
+    const dataKey = await this.versions.dataKey(input.datastoreId);
 
     const studyPrimaries = imageSet.isPrimary ? await repository.listStudyPrimaries(input.datastoreId, imageSet.studyInstanceUID) : [];
     const others = studyPrimaries.filter((other) => other.id !== imageSet.id);
@@ -167,7 +169,7 @@ export class ImageSetUpdater {
     const main = await this.options.repository.findImageSetAnyState(datastoreId, stored.imageSetId);
     if (main === undefined) throw new Error(`Image set ${stored.imageSetId} of operation ${operationId} is gone`);
     try {
-      const dataKey = await this.dataKey(datastoreId);
+      const dataKey = await this.versions.dataKey(datastoreId);
       const outcome = await this.compute(datastoreId, stored, dataKey, undefined);
       if (outcome.kind === 'failed') {
         versions = [await this.failedVersion(datastoreId, stored, outcome.message)];
@@ -240,7 +242,7 @@ export class ImageSetUpdater {
    * siblings stored with the operation are used.
    */
   private async compute(datastoreId: DatastoreId, stored: StoredUpdate, dataKey: DataKey, others: readonly ImageSetRecord[] | undefined): Promise<Outcome> {
-    const current = await this.readDocument(datastoreId, stored.imageSetId, stored.version, dataKey);
+    const current = await this.versions.read(datastoreId, stored.imageSetId, stored.version, dataKey);
     if (stored.updates.kind === 'revert') {
       const target = stored.updates.revertToVersionId;
       if (stored.includeStudyImageSets) throw new ValidationException('includeStudyImageSets cannot be combined with revertToVersionId');
@@ -280,7 +282,7 @@ export class ImageSetUpdater {
     const targets = others !== undefined ? others.map((o) => ({ imageSetId: o.id, version: o.latestVersion })) : stored.siblings;
     const siblings = [];
     for (const target of targets) {
-      const document = await this.readDocument(datastoreId, target.imageSetId, target.version, dataKey);
+      const document = await this.versions.read(datastoreId, target.imageSetId, target.version, dataKey);
       siblings.push({
         imageSetId: target.imageSetId,
         version: target.version,
@@ -290,17 +292,7 @@ export class ImageSetUpdater {
     return { kind: 'updated', document: result.document, renamedInstances: result.renamedInstances, siblings };
   }
 
-  private async readDocument(datastoreId: DatastoreId, imageSetId: ImageSetId, version: number, dataKey: DataKey): Promise<ImageSetMetadataDocument> {
-    const record = await this.options.repository.findVersion(datastoreId, imageSetId, version);
-    if (record === undefined) throw new ResourceNotFoundException(STALE_VERSION_MESSAGE);
-    return this.options.documents.read<ImageSetMetadataDocument>(record.metadataBlobKey, dataKey);
-  }
 
-  private async dataKey(datastoreId: DatastoreId): Promise<DataKey> {
-    const found = await this.options.keys.keyFor(datastoreId);
-    if (found === undefined) throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
-    return found.dataKey;
-  }
 
   private event(detailType: DetailType, imageSet: Pick<ImageSetRecord, 'datastoreId' | 'id' | 'state' | 'workflowStatus' | 'isPrimary'>, atMs: number) {
     return imageSetEvent(this.options.scope, detailType, imageSet, atMs);

@@ -13,7 +13,7 @@ import type {
   StoredImageSetOperation,
 } from '../../image-sets/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
-import { toImageSet, type ImageSetRow } from './sqlite-image-set-rows.js';
+import { SET_STORED_BYTES_SQL, toImageSet, type ImageSetRow } from './sqlite-image-set-rows.js';
 
 type Db = Database.Database;
 type BeginInput = Parameters<ImageSetRepository['beginOperation']>[0];
@@ -99,13 +99,7 @@ export class SqliteImageSetOperations {
          SELECT datastore_id, @toImageSetId, @toSop, blob_key, transfer_syntax_uid, size_bytes, @atMs FROM instance_pixel_blobs
           WHERE datastore_id = @datastoreId AND image_set_id = @fromImageSetId AND sop_instance_uid = @fromSop`,
       ),
-      setStoredBytes: db.prepare<{ datastoreId: string; imageSetId: string }>(
-        `UPDATE image_sets SET stored_bytes =
-           (SELECT coalesce(sum(f.size_bytes), 0) FROM image_set_frames s JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
-             WHERE s.datastore_id = @datastoreId AND s.image_set_id = @imageSetId)
-           + (SELECT coalesce(sum(size_bytes), 0) FROM instance_pixel_blobs WHERE datastore_id = @datastoreId AND image_set_id = @imageSetId)
-         WHERE datastore_id = @datastoreId AND id = @imageSetId`,
-      ),
+      setStoredBytes: db.prepare<{ datastoreId: string; imageSetId: string }>(SET_STORED_BYTES_SQL),
     });
 
     this.beginTransaction = db.transaction((input: BeginInput): BeginOperationResult => {

@@ -41,3 +41,10 @@ export function toImageSet(row: ImageSetRow | undefined): ImageSetRecord | undef
         lastAccessedAtMs: row.last_accessed_at_ms ?? undefined,
       };
 }
+
+/** Recomputes an image set's stored bytes (latest-version frames + whole pixel blobs), for tessera_storage_bytes. */
+export const SET_STORED_BYTES_SQL = `UPDATE image_sets SET stored_bytes =
+    (SELECT coalesce(sum(f.size_bytes), 0) FROM image_set_frames s JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
+      WHERE s.datastore_id = @datastoreId AND s.image_set_id = @imageSetId)
+    + (SELECT coalesce(sum(size_bytes), 0) FROM instance_pixel_blobs WHERE datastore_id = @datastoreId AND image_set_id = @imageSetId)
+  WHERE datastore_id = @datastoreId AND id = @imageSetId`;

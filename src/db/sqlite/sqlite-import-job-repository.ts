@@ -11,6 +11,7 @@ import {
   type JobPosition,
 } from '../../import-jobs/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
+import { SET_STORED_BYTES_SQL } from './sqlite-image-set-rows.js';
 
 type Db = Database.Database;
 
@@ -82,13 +83,7 @@ export class SqliteImportJobRepository implements ImportJobRepository {
         `INSERT OR REPLACE INTO instance_pixel_blobs (datastore_id, image_set_id, sop_instance_uid, blob_key, transfer_syntax_uid, size_bytes, created_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
-      setStoredBytes: db.prepare<{ datastoreId: string; imageSetId: string }>(
-        `UPDATE image_sets SET stored_bytes =
-           (SELECT coalesce(sum(f.size_bytes), 0) FROM image_set_frames s JOIN image_frames f ON f.datastore_id = s.datastore_id AND f.id = s.frame_id
-             WHERE s.datastore_id = @datastoreId AND s.image_set_id = @imageSetId)
-           + (SELECT coalesce(sum(size_bytes), 0) FROM instance_pixel_blobs WHERE datastore_id = @datastoreId AND image_set_id = @imageSetId)
-         WHERE datastore_id = @datastoreId AND id = @imageSetId`,
-      ),
+      setStoredBytes: db.prepare<{ datastoreId: string; imageSetId: string }>(SET_STORED_BYTES_SQL),
       clearSetFrames: db.prepare('DELETE FROM image_set_frames WHERE datastore_id = ? AND image_set_id = ?'),
       insertSetFrame: db.prepare('INSERT OR IGNORE INTO image_set_frames (datastore_id, image_set_id, frame_id) VALUES (?, ?, ?)'),
       insertFrameRef: db.prepare('INSERT OR IGNORE INTO image_set_frame_refs (datastore_id, frame_id, image_set_id) VALUES (?, ?, ?)'),
