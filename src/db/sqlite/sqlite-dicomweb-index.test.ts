@@ -49,7 +49,9 @@ describe('SqliteDicomwebIndex', () => {
     const plain = index.explainQido(query({}));
     assert.match(plain, /USING INDEX dicomweb_studies_by_update/);
     const byPatient = index.explainQido(query({ conditions: [{ key: 'PatientID', match: { kind: 'equals', value: 'P1', isCaseInsensitive: false } }] }));
-    assert.match(byPatient, /USING INDEX dicomweb_studies_by_patient_id|USING INDEX dicomweb_studies_by_update/);
+    assert.match(byPatient, /SEARCH st USING INDEX dicomweb_studies_by_patient_id \(datastore_id=\? AND patient_id=\?\)/);
+    const byDate = index.explainQido(query({ conditions: [{ key: 'StudyDate', match: { kind: 'range', low: '20240101', high: '20240131' } }] }));
+    assert.match(byDate, /SEARCH st USING INDEX dicomweb_studies_by_date \(datastore_id=\? AND study_date>\? AND study_date<\?\)/);
     assert.doesNotMatch(plain, /SCAN/);
     const seriesOfStudy = index.explainQido(query({ level: 'series', studyInstanceUID: '1.2', order: 'series-number' }));
     assert.match(seriesOfStudy, /SEARCH s USING INDEX dicomweb_series_by_study/);

@@ -155,6 +155,7 @@ function qidoSql(query: QidoQuery): { sql: string; params: Record<string, unknow
   }
   query.conditions.forEach((c, n) => where.push(conditionSql(c, `p${n}`, params)));
   const studyFields = 'st.study_json, st.modalities, st.series_count, st.instance_count AS study_instance_count';
+  const studies = `dicomweb_studies st${studyIndexFor(query)}`;
   const studyJoin = 'dicomweb_studies st ON st.datastore_id = s.datastore_id AND st.study_instance_uid = s.study_instance_uid';
   const hasPath = query.studyInstanceUID !== undefined || query.seriesInstanceUID !== undefined;
   const bySop = query.conditions.some((c) => c.key === 'SOPInstanceUID' && c.match.kind === 'equals');
@@ -168,12 +169,12 @@ function qidoSql(query: QidoQuery): { sql: string; params: Record<string, unknow
         : 'dicomweb_series s';
   const byStudyKeys = !hasPath && query.conditions.some((c) => COLUMNS[c.key]?.startsWith('st.') || c.key === 'ModalitiesInStudy');
   const seriesFrom = byStudyKeys
-    ? 'dicomweb_studies st CROSS JOIN dicomweb_series s INDEXED BY dicomweb_series_by_study ON s.datastore_id = st.datastore_id AND s.study_instance_uid = st.study_instance_uid'
+    ? `${studies} CROSS JOIN dicomweb_series s INDEXED BY dicomweb_series_by_study ON s.datastore_id = st.datastore_id AND s.study_instance_uid = st.study_instance_uid`
     : `${seriesSource} CROSS JOIN ${studyJoin}`;
   let select: string;
   let order: string;
   if (isStudyLevel) {
-    select = `SELECT ${studyFields} FROM dicomweb_studies st`;
+    select = `SELECT ${studyFields} FROM ${studies}`;
     order = 'st.updated_at_ms DESC, st.study_instance_uid';
   } else if (query.level === 'series') {
     if (byStudyKeys) where[0] = 'st.datastore_id = @datastoreId';
@@ -194,6 +195,19 @@ function qidoSql(query: QidoQuery): { sql: string; params: Record<string, unknow
     order = query.order === 'updated' ? 's.updated_at_ms DESC, i.sop_instance_uid' : 'i.instance_number IS NULL, i.instance_number, i.sop_instance_uid';
   }
   return { sql: `${select} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`, params };
+}
+
+/**
+ * The studies index a query's most selective study key can use. Named, because SQLite has no statistics and otherwise
+ * prefers the update-order index (no sort) and reads every study of the data store.
+ */
+function studyIndexFor(query: QidoQuery): string {
+  const has = (key: string, kinds: readonly string[]) => query.conditions.some((c) => c.key === key && kinds.includes(c.match.kind));
+  if (has('StudyInstanceUID', ['equals', 'list'])) return '';
+  if (has('PatientID', ['equals', 'list'])) return ' INDEXED BY dicomweb_studies_by_patient_id';
+  if (has('AccessionNumber', ['equals', 'list'])) return ' INDEXED BY dicomweb_studies_by_accession';
+  if (has('StudyDate', ['equals', 'range'])) return ' INDEXED BY dicomweb_studies_by_date';
+  return '';
 }
 
 function conditionSql(condition: QidoCondition, name: string, params: Record<string, unknown>): string {
