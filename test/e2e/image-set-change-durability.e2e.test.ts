@@ -103,7 +103,13 @@ describe('image set changes survive SIGKILL', () => {
         copyOf(primary).catch(() => undefined),
         client.send(new DeleteImageSetCommand({ datastoreId, imageSetId: forDelete })).catch(() => undefined),
       ];
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 40)));
+      // Even rounds kill at a random moment after sending; odd ones just after the update and the copy were accepted, while the
+      // work runs — so both "never accepted" and "accepted, interrupted" are exercised whatever the machine's load.
+      if (round % 2 === 0) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 40)));
+      else {
+        await Promise.all([calls[0], calls[1]]);
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 4)));
+      }
       await kill();
       const [, copy] = await Promise.all(calls);
       await restart();
