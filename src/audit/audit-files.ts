@@ -92,7 +92,10 @@ function matches(record: AuditRecord, query: AuditQuery): boolean {
   if (query.action !== undefined && record.eventName !== query.action) return false;
   if (query.principal !== undefined) {
     const identity = record.userIdentity as Record<string, unknown>;
-    if (identity.arn !== query.principal && identity.userName !== query.principal && identity.accessKeyId !== query.principal) return false;
+    // A role session matches by its session ARN, the role's ARN or the role's name.
+    const issuer = (identity.sessionContext as { sessionIssuer?: Record<string, unknown> } | undefined)?.sessionIssuer ?? {};
+    const names = [identity.arn, identity.userName, identity.accessKeyId, issuer.arn, issuer.userName];
+    if (!names.includes(query.principal)) return false;
   }
   if (query.resource !== undefined) {
     const inResources = (record.resources ?? []).some((resource) => resource.ARN.includes(query.resource!));

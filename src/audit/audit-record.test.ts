@@ -116,3 +116,15 @@ test('an unrouted call is named by method and path shape', () => {
   assert.equal(record.readOnly, false);
   assert.equal(pathShape('/foo/bar'), '/foo/bar');
 });
+
+test('a role taken on by a bearer token is an AssumedRole identity with its session issuer', () => {
+  const viewer = { arn: 'arn:aws:iam::111122223333:role/DicomWebReader', userName: 'viewer-1', accessKeyId: '' };
+  assert.deepEqual(buildAuditRecord(call({ principal: viewer }), SCOPE).userIdentity, {
+    type: 'AssumedRole',
+    principalId: 'DicomWebReader:viewer-1',
+    arn: 'arn:aws:sts::111122223333:assumed-role/DicomWebReader/viewer-1',
+    accountId: '111122223333',
+    accessKeyId: '',
+    sessionContext: { sessionIssuer: { type: 'Role', principalId: 'DicomWebReader', arn: viewer.arn, accountId: '111122223333', userName: 'DicomWebReader' } },
+  });
+});

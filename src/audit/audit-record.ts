@@ -6,6 +6,15 @@ export const EVENT_SOURCE = 'medical-imaging.amazonaws.com';
 
 export type UserIdentity =
   | { readonly type: 'IAMUser'; readonly arn: string; readonly accountId: string; readonly accessKeyId: string; readonly userName: string }
+  // A role taken on by a bearer token (OIDC or Lambda authorizer): the session is named after the token's subject.
+  | {
+      readonly type: 'AssumedRole';
+      readonly principalId: string;
+      readonly arn: string;
+      readonly accountId: string;
+      readonly accessKeyId: string;
+      readonly sessionContext: { readonly sessionIssuer: { readonly type: 'Role'; readonly principalId: string; readonly arn: string; readonly accountId: string; readonly userName: string } };
+    }
   | { readonly type: 'Unknown'; readonly accessKeyId?: string };
 
 export interface AuditChain {
@@ -132,6 +141,18 @@ export function buildAuditRecord(call: AuditedCall, scope: AuditScope): AuditRec
 
 function userIdentity(call: AuditedCall): UserIdentity {
   const principal = call.principal;
+  if (principal !== undefined && principal.arn.includes(':role/')) {
+    const accountId = principal.arn.split(':')[4] ?? '';
+    const roleName = principal.arn.slice(principal.arn.lastIndexOf('/') + 1);
+    return {
+      type: 'AssumedRole',
+      principalId: `${roleName}:${principal.userName}`,
+      arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${principal.userName}`,
+      accountId,
+      accessKeyId: principal.accessKeyId,
+      sessionContext: { sessionIssuer: { type: 'Role', principalId: roleName, arn: principal.arn, accountId, userName: roleName } },
+    };
+  }
   if (principal !== undefined) {
     return { type: 'IAMUser', arn: principal.arn, accountId: principal.arn.split(':')[4] ?? '', accessKeyId: principal.accessKeyId, userName: principal.userName };
   }

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { corpusFiles } from '../support/corpus.js';
 import { importCorpus } from '../support/dicomweb.js';
 import { claimsAt, generateTestKey, jwks, signJwt } from '../support/jwt.js';
-import { startServer, type RunningServer } from '../support/server.js';
-import { tesseraJson } from '../support/tessera-cli.js';
+import { ACCOUNT_ID, startServer, type RunningServer } from '../support/server.js';
+import { tessera, tesseraJson } from '../support/tessera-cli.js';
 
 const ISSUER = 'https://idp.example.test/realms/imaging';
 const AUDIENCE = 'tessera-viewer';
@@ -105,6 +105,10 @@ describe('OIDC bearer tokens (DICOMweb)', () => {
     let audit = '';
     for (const name of await readdir(auditDir)) audit += await readFile(join(auditDir, name), 'utf8');
     assert.match(audit, /role\/DicomWebReader/);
+    const byRole = await tessera(server.dataDir, 'audit', 'query', '--principal', 'DicomWebReader');
+    const identities = byRole.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { userIdentity: { type: string; arn: string } }).userIdentity);
+    assert.ok(identities.length >= 3);
+    assert.ok(identities.every((identity) => identity.type === 'AssumedRole' && identity.arn === `arn:aws:sts::${ACCOUNT_ID}:assumed-role/DicomWebReader/viewer-1`));
     assert.ok(!audit.includes(secretPart), 'no token signature in the audit trail');
     assert.ok(!server.output().includes(secretPart), 'no token signature in the logs');
   });
