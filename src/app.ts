@@ -44,10 +44,10 @@ import { WebhookSink } from './events/sinks/webhook-sink.js';
 import { EventBridgeSink } from './events/sinks/eventbridge-sink.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
 import { TesseraMetrics } from './metrics/index.js';
-import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService } from './dicomweb/index.js';
 import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
 import { EffectiveTags } from './tagging/index.js';
 import { RequestThrottle } from './throttling/index.js';
+import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService } from './dicomweb/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -181,9 +181,9 @@ export async function buildApp(config: Config): Promise<App> {
         return search.search(datastoreId, criteria, nextToken, maxResults);
       },
       deleteImageSet: (datastoreId, imageSetId) => deleter.delete(datastoreId, imageSetId),
-      listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
       updateImageSetMetadata: (input) => updater.update(input),
       copyImageSet: (input) => copier.copy(input),
+      listImageSetVersions: (datastoreId, imageSetId, nextToken, maxResults) => reader.listImageSetVersions(datastoreId, imageSetId, nextToken, maxResults),
     };
 
     const events = new EventDispatcher({
