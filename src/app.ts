@@ -70,7 +70,8 @@ export async function buildApp(config: Config): Promise<App> {
   const keyRing = new KeyRing(masterKey);
   const accountId = await resolveAccountId(dataFolder, config.accountId);
   const scope: ResourceScope = { partition: 'aws', region: config.region, accountId };
-  const db = SqliteDb.open(dataFolder.indexPath);
+  // CLI changes to users, keys and policies reach the server within 100 ms (AWS IAM itself takes seconds).
+  const db = SqliteDb.open(dataFolder.indexPath, { iamChangeCheckIntervalMs: 100 });
   const closeOnFailure: (() => Promise<void>)[] = [];
 
   try {

@@ -23,6 +23,14 @@ import { SqliteIamStore } from './sqlite-iam-store.js';
 
 type Db = Database.Database;
 
+export interface SqliteDbOptions {
+  /**
+   * How long one reading of IAM changes by other processes (the CLI) is trusted. The check is a PRAGMA that sits on every
+   * request's authentication and authorization; 0 reads it every time (tests of the store itself).
+   */
+  readonly iamChangeCheckIntervalMs?: number;
+}
+
 export class SqliteDb {
   readonly datastores: DatastoreRepository;
   readonly tags: TagRepository;
@@ -34,7 +42,10 @@ export class SqliteDb {
   readonly dicomweb: DicomwebIndex;
   readonly iam: IamStore;
 
-  private constructor(private readonly db: Db) {
+  private constructor(
+    private readonly db: Db,
+    options: SqliteDbOptions,
+  ) {
     this.datastores = new SqliteDatastoreRepository(db);
     this.tags = new SqliteTagRepository(db);
     this.imageSets = new SqliteImageSetRepository(db);
@@ -43,10 +54,10 @@ export class SqliteDb {
     this.credentials = new SqliteCredentialStore(db);
     this.importJobs = new SqliteImportJobRepository(db);
     this.dicomweb = new SqliteDicomwebIndex(db);
-    this.iam = new SqliteIamStore(db);
+    this.iam = new SqliteIamStore(db, options.iamChangeCheckIntervalMs ?? 0);
   }
 
-  static open(path: string): SqliteDb {
+  static open(path: string, options: SqliteDbOptions = {}): SqliteDb {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true });
       // The index holds PHI: create it owner-only; SQLite gives its -wal/-shm files the same mode.
@@ -58,7 +69,7 @@ export class SqliteDb {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000'); // the CLI may write while the server runs
     migrate(db);
-    return new SqliteDb(db);
+    return new SqliteDb(db, options);
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 // IamStore on the SQLite index. PRAGMA data_version changes only when another connection commits, which is
 // exactly "the CLI changed something" for the server's one connection.
+import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import type { IamPrincipalRecord, IamStore, PolicyAttachmentRecord, PrincipalKind } from '../../iam/iam-store.js';
 
@@ -15,8 +16,14 @@ export class SqliteIamStore implements IamStore {
   private readonly detachStatement;
   private readonly attachmentsStatement;
   private readonly dataVersion;
+  private checkedAt: number | undefined;
+  private lastChangeCount = 0;
 
-  constructor(db: Database.Database) {
+  /** `changeCheckIntervalMs`: how long one reading of other processes' commits is trusted (0: read every time). */
+  constructor(
+    db: Database.Database,
+    private readonly changeCheckIntervalMs = 0,
+  ) {
     this.insertPrincipal = db.prepare('INSERT OR IGNORE INTO iam_principals (kind, name, arn, created_at_ms) VALUES (@kind, @name, @arn, @createdAtMs)');
     this.findStatement = db.prepare<[string, string], PrincipalRow>('SELECT * FROM iam_principals WHERE kind = ? AND name = ?');
     this.listStatement = db.prepare<[string], PrincipalRow>('SELECT * FROM iam_principals WHERE kind = ? ORDER BY name');
@@ -77,7 +84,13 @@ export class SqliteIamStore implements IamStore {
   }
 
   externalChangeCount(): number {
-    return this.dataVersion.get() as number;
+    if (this.changeCheckIntervalMs <= 0) return this.dataVersion.get() as number;
+    const now = performance.now();
+    if (this.checkedAt === undefined || now - this.checkedAt >= this.changeCheckIntervalMs) {
+      this.lastChangeCount = this.dataVersion.get() as number;
+      this.checkedAt = now;
+    }
+    return this.lastChangeCount;
   }
 }
 
