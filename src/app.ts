@@ -141,8 +141,8 @@ export async function buildApp(config: Config): Promise<App> {
     const search = new ImageSetSearch(db.imageSets, pageTokens);
     const deleter = new ImageSetDeleter({ repository: db.imageSets, blobs, scope, maxConcurrentDeletes: config.quotas.maxConcurrentDeletes, onError });
     const changes = { repository: db.imageSets, documents: new ImageSetDocuments(blobs), keys: datastoreKeys, scope, startDelayMs: config.imageSetChangeDelayMs, onError };
-    const updater = new ImageSetUpdater({ ...changes, maxConcurrentUpdates: config.quotas.maxConcurrentUpdates, maxPayloadBytes: config.quotas.updatePayloadBytes });
-    const copier = new ImageSetCopier({ ...changes, maxConcurrentCopies: config.quotas.maxConcurrentCopies, maxFramesPerCopy: config.quotas.maxFramesPerCopy });
+    const updater = new ImageSetUpdater({ ...changes, maxConcurrentUpdates: config.quotas.maxConcurrentUpdates, maxPayloadBytes: config.quotas.updatePayloadBytes, maxMetadataBytes: config.quotas.maxMetadataBytes });
+    const copier = new ImageSetCopier({ ...changes, maxConcurrentCopies: config.quotas.maxConcurrentCopies, maxFramesPerCopy: config.quotas.maxFramesPerCopy, maxMetadataBytes: config.quotas.maxMetadataBytes });
     const tiering = new StorageTiering(db.imageSets, {
       archiveAfterMs: config.storageTiers.archiveAfterMs,
       flushIntervalMs: config.storageTiers.accessFlushIntervalMs,

@@ -33,6 +33,8 @@ export interface Config {
     readonly maxFramesPerCopy: number;
     /** Decoded bytes of each updatableAttributes / removableAttributes (AWS: 10 KB; the model allows up to 30,000). */
     readonly updatePayloadBytes: number;
+    /** Metadata JSON of a version written by an update or copy (AWS "ImageSetMetadata size per Import, Copy, Update": 50 MB). */
+    readonly maxMetadataBytes: number;
   };
   /** Holds accepted image set updates and copies this long before their work starts (crash tests, client LOCKED handling). */
   readonly imageSetChangeDelayMs: number;
@@ -204,6 +206,7 @@ export function loadConfig(env: Source, argv: readonly string[]): Config {
       maxConcurrentDeletes: integer('TESSERA_MAX_CONCURRENT_DELETES', get('TESSERA_MAX_CONCURRENT_DELETES') ?? '100', 1, 1_000_000),
       maxFramesPerCopy: integer('TESSERA_MAX_FRAMES_PER_COPY', get('TESSERA_MAX_FRAMES_PER_COPY') ?? '1000', 1, 100_000_000),
       updatePayloadBytes: integer('TESSERA_UPDATE_PAYLOAD_BYTES', get('TESSERA_UPDATE_PAYLOAD_BYTES') ?? '10000', 1, 30000),
+      maxMetadataBytes: integer('TESSERA_MAX_METADATA_BYTES', get('TESSERA_MAX_METADATA_BYTES') ?? String(50 * 1024 * 1024), 1024, 1 << 30),
     }),
     imageSetChangeDelayMs: integer('TESSERA_IMAGE_SET_CHANGE_DELAY_MS', get('TESSERA_IMAGE_SET_CHANGE_DELAY_MS') ?? '0', 0, 600_000),
     maxRequestBodyBytes: integer('TESSERA_MAX_REQUEST_BODY_BYTES', get('TESSERA_MAX_REQUEST_BODY_BYTES') ?? String(2 * 1024 * 1024), 1024, 1 << 30),
@@ -435,7 +438,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     'eventbridge-access-key-id', 'eventbridge-secret-access-key', 'audit-max-file-bytes', 'audit-batch-ms', 'metrics',
     'tls-cert', 'tls-key', 'throttling', 'throttle-limits', 'request-timeout-ms', 'headers-timeout-ms', 'oidc-config', 'lambda-authorizers',
     'max-concurrent-updates', 'max-concurrent-copies', 'max-concurrent-deletes', 'max-frames-per-copy', 'update-payload-bytes',
-    'image-set-change-delay-ms',
+    'image-set-change-delay-ms', 'max-metadata-bytes',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) fail(`unknown flag --${name}`);
   return flags;

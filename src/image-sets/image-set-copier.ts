@@ -26,7 +26,7 @@ import type { ImageSetDocuments } from './image-set-documents.js';
 import { indexFieldsOf, wireMessage } from './image-set-index-fields.js';
 import type { DataKeyLookup } from './image-set-reader.js';
 import type { ImageSetRecord, ImageSetRepository, ImageSetVersionWrite, StoredImageSetOperation } from './image-set-repository.js';
-import { STALE_VERSION_MESSAGE, VersionDocuments, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, assertMetadataWithinQuota, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 import { listFrameIds } from './metadata-document.js';
 import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual, levelsOfDocument } from './metadata-levels.js';
@@ -63,6 +63,8 @@ export interface ImageSetCopierOptions {
   readonly maxConcurrentCopies: number;
   /** AWS: 1,000 image frames per CopyImageSet request (adjustable). */
   readonly maxFramesPerCopy: number;
+  /** Quota on the metadata JSON of the destination's new version (AWS: 50 MB). */
+  readonly maxMetadataBytes: number;
   readonly startDelayMs?: number;
   readonly now?: () => number;
   readonly onError?: (error: unknown, context: string) => void;
@@ -113,6 +115,8 @@ export class ImageSetCopier {
         const inconsistency = copyInconsistency(sourceDocument, destinationDocument, selection);
         if (inconsistency !== undefined) throw new ValidationException(`${inconsistency}; use force=true to keep the destination's metadata`);
       }
+      const merged = mergeCopy(destinationDocument, selection);
+      if (merged.kind === 'merged') assertMetadataWithinQuota(merged.document, this.options.maxMetadataBytes);
       stored = {
         sourceImageSetId: source.id,
         sourceVersion: source.latestVersion,
@@ -127,6 +131,7 @@ export class ImageSetCopier {
     } else {
       const destinationId = newId<ImageSetId>();
       const document = newCopyDocument(sourceDocument, destinationId, selection);
+      assertMetadataWithinQuota(document, this.options.maxMetadataBytes);
       if (promoteToPrimary) await this.checkPromotion(datastoreId, document, selection, input.force);
       stored = {
         sourceImageSetId: source.id,

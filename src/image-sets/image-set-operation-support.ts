@@ -82,3 +82,11 @@ export class VersionDocuments {
     return found.dataKey;
   }
 }
+
+/** Quota "ImageSetMetadata size per Import, Copy, Update" (AWS: 50 MB): the JSON of the version to be written. */
+export function assertMetadataWithinQuota(document: ImageSetMetadataDocument, maxBytes: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
+  if (bytes > maxBytes) {
+    throw new ServiceQuotaExceededException(`The image set metadata would be ${bytes} bytes; the quota is ${maxBytes} bytes`);
+  }
+}

@@ -27,7 +27,7 @@ import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual } from './metadata-levels.js';
 import { parseMetadataPatch } from './metadata-patch.js';
 import { applyMetadataUpdates } from './metadata-updates.js';
-import { STALE_VERSION_MESSAGE, VersionDocuments, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, assertMetadataWithinQuota, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 
 export type MetadataUpdates =
   | { readonly kind: 'dicom'; readonly updatableAttributes: string | undefined; readonly removableAttributes: string | undefined }
@@ -73,6 +73,8 @@ export interface ImageSetUpdaterOptions {
   readonly maxConcurrentUpdates: number;
   /** Decoded bytes allowed per updatableAttributes / removableAttributes (quota "UpdateImageSetMetadata payload", 10 KB). */
   readonly maxPayloadBytes: number;
+  /** Quota on the metadata JSON of the new version (AWS: 50 MB). */
+  readonly maxMetadataBytes: number;
   /** Holds accepted updates this long before their work starts (crash tests; clients' LOCKED handling). */
   readonly startDelayMs?: number;
   readonly now?: () => number;
@@ -119,6 +121,7 @@ export class ImageSetUpdater {
     };
     // Computed now so that every rule violation is answered synchronously; computed again when the work runs.
     const outcome = await this.compute(input.datastoreId, draft, dataKey, others);
+    if (outcome.kind === 'updated') assertMetadataWithinQuota(outcome.document, this.options.maxMetadataBytes);
     const siblings = outcome.kind === 'updated' ? outcome.siblings.map((s) => ({ imageSetId: s.imageSetId, version: s.version })) : [];
     const stored: StoredUpdate = { ...draft, siblings };
 

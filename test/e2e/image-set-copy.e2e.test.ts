@@ -267,3 +267,34 @@ describe('CopyImageSet', () => {
     await eventually(async () => ((await frameFiles()) === 0 ? true : undefined), 10_000);
   });
 });
+
+describe('ImageSetMetadata size quota on copies and updates', () => {
+  it('refuses a copy or an update whose new version would exceed TESSERA_MAX_METADATA_BYTES (402)', async () => {
+    const limit = 20_000;
+    const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '20', TESSERA_MAX_METADATA_BYTES: String(limit) } });
+    try {
+      const client = server.client();
+      const datastoreId = await activeDatastore(client, 'quota');
+      const placed = await importFiles(server, client, datastoreId, 'study', (await corpusFiles()).filter((f) => f.path.startsWith('studies/pcir/98892001/')));
+      const sized = await Promise.all(placed.map(async (p) => ({ id: p.imageSetId, bytes: Buffer.byteLength(JSON.stringify(await metadataOf(client, datastoreId, p.imageSetId))) })));
+      const big = sized.find((s) => s.bytes > limit);
+      // The smaller set fits, and does not once 9.5 KB of ImageComments are added.
+      const small = sized.find((s) => s.bytes < limit && s.bytes + 9_500 > limit);
+      assert.ok(big !== undefined && small !== undefined, `document sizes ${JSON.stringify(sized)} do not straddle the limit`);
+      const copyOf = (id: string) => client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: id, copyImageSetInformation: { sourceImageSet: { latestVersionId: '1' } } }));
+      await assert.rejects(copyOf(big.id), ServiceQuotaExceededException);
+      const copied = await copyOf(small.id);
+      const target = copied.destinationImageSetProperties!.imageSetId!;
+      assert.equal((await settled(client, datastoreId, target)).imageSetWorkflowStatus, 'COPIED');
+      const { series, sop } = instancesOf(await metadataOf(client, datastoreId, target))[0]!;
+      const comments = { SchemaVersion: 1.1, Study: { Series: { [series]: { Instances: { [sop]: { DICOM: { ImageComments: 'c'.repeat(9_500) } } } } } } };
+      await assert.rejects(
+        client.send(new UpdateImageSetMetadataCommand({ datastoreId, imageSetId: target, latestVersionId: '1', updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob(comments) } } })),
+        ServiceQuotaExceededException,
+      );
+      assert.equal((await client.send(new GetImageSetCommand({ datastoreId, imageSetId: target }))).versionId, '1');
+    } finally {
+      await server.dispose();
+    }
+  });
+});
