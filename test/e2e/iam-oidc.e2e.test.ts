@@ -89,6 +89,8 @@ describe('OIDC bearer tokens (DICOMweb)', () => {
       const response = await get(`/datastore/${datastoreId}/studies`, token);
       assert.equal(response.status, 401, label);
       assert.equal(response.headers.get('www-authenticate'), 'Bearer error="invalid_token"', label);
+      // A browser viewer on another origin may read why it was refused.
+      assert.match(response.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/, label);
       assert.equal(response.headers.get('x-amzn-errortype'), 'UnauthorizedException', label);
       assert.ok(!(await response.text()).includes(token.slice(0, 20)), `${label}: the answer does not echo the token`);
     }

@@ -35,7 +35,7 @@ export function corsHeaders(headers: IncomingHttpHeaders): Record<string, string
   const origin = headers.origin;
   return {
     'Access-Control-Allow-Origin': typeof origin === 'string' && origin !== '' ? origin : '*',
-    'Access-Control-Expose-Headers': 'Content-Type, Content-Length, Content-Location, Warning, x-amzn-RequestId, x-amzn-ErrorType',
+    'Access-Control-Expose-Headers': 'Content-Type, Content-Length, Content-Location, Warning, x-amzn-RequestId, x-amzn-ErrorType, WWW-Authenticate',
     Vary: 'Origin',
   };
 }
