@@ -2,19 +2,15 @@
 // signed fetch; every Part 10 object is read by dcmtk and its pixels must match MANIFEST.json, not our own output.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { corpusFiles, type CorpusFile } from '../support/corpus.js';
-import { dcmdump, described, dicomwebClientFor, importCorpus, dicomwebFetch, hasDcmdump, multipartParts, type DicomwebClient } from '../support/dicomweb.js';
+import { dcmdump, described, dicomwebClientFor, frameCrcs, importCorpus, dicomwebFetch, hasDcmdump, multipartParts, pixelBytesByDcmtk, type DicomwebClient } from '../support/dicomweb.js';
 import { crc32OfHtj2k } from '../support/htj2k.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
-const run = promisify(execFile);
-const ELE = '1.2.840.10008.1.2.1';
 const HTJ2K_RPCL = '1.2.840.10008.1.2.4.202';
 
 /** Lossless pixel data of every transfer syntax, 1-bit segmentations, a blob-stored file, an SR and a conflicting pair. */
@@ -28,37 +24,8 @@ function selected(files: readonly CorpusFile[]): CorpusFile[] {
 }
 
 /** Pixel samples of a Part 10 file as dcmtk reads them (dcmdump +W writes the Pixel Data value to a .raw file). */
-async function pixelBytesByDcmtk(path: string): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'tessera-raw-'));
-  try {
-    await run('dcmdump', ['-q', '+W', dir, path], { maxBuffer: 64 * 1024 * 1024 });
-    // One .raw file per binary value in file order (overlays come before Pixel Data); Pixel Data is the last one.
-    const raws = (await readdir(dir)).filter((n) => n.endsWith('.raw')).sort((a, b) => Number(/\.(\d+)\.raw$/.exec(a)![1]) - Number(/\.(\d+)\.raw$/.exec(b)![1]));
-    const raw = raws.at(-1);
-    assert.ok(raw, `dcmdump wrote no pixel data for ${path}`);
-    return await readFile(join(dir, raw));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** Per-frame CRC32 of native pixel data in the MANIFEST's layout (1-bit frames unpacked LSB-first to bytes). */
-function frameCrcs(pixels: Buffer, file: CorpusFile): number[] {
-  const frames = file.number_of_frames ?? 1;
-  const samples = file.rows! * file.columns! * (file.samples_per_pixel ?? 1);
-  if (file.bits_allocated === 1) {
-    return Array.from({ length: frames }, (_, f) => {
-      const unpacked = Buffer.alloc(samples);
-      for (let i = 0; i < samples; i++) {
-        const bit = f * samples + i;
-        unpacked[i] = (pixels[bit >> 3]! >> (bit & 7)) & 1;
-      }
-      return crc32(unpacked) >>> 0;
-    });
-  }
-  const frameBytes = samples * Math.ceil(file.bits_allocated! / 8);
-  return Array.from({ length: frames }, (_, f) => crc32(pixels.subarray(f * frameBytes, (f + 1) * frameBytes)) >>> 0);
-}
 
 describe('DICOMweb WADO-RS', { timeout: 600_000 }, () => {
   let server: RunningServer;

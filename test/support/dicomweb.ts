@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { CreateDatastoreCommand, GetDatastoreCommand, StartDICOMImportJobCommand, type MedicalImagingClient } from '@aws-sdk/client-medical-imaging';
 import { copyIntoBucket, type CorpusFile } from './corpus.js';
@@ -170,4 +172,37 @@ export async function described<T>(promise: Promise<T>): Promise<T> {
     const body = e.response instanceof ArrayBuffer ? Buffer.from(e.response).toString('utf8') : JSON.stringify(e.response);
     throw new Error(`dicomweb-client: ${e.message} (status ${e.status}): ${body?.slice(0, 300)}`);
   }
+}
+
+/** The Pixel Data of a Part 10 file as dcmtk reads it (dcmdump +W writes each binary value to a .raw file). */
+export async function pixelBytesByDcmtk(path: string): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-raw-'));
+  try {
+    await run('dcmdump', ['-q', '+W', dir, path], { maxBuffer: 64 * 1024 * 1024 });
+    // One .raw file per binary value in file order (overlays come before Pixel Data); Pixel Data is the last one.
+    const raws = (await readdir(dir)).filter((n) => n.endsWith('.raw')).sort((a, b) => Number(/\.(\d+)\.raw$/.exec(a)![1]) - Number(/\.(\d+)\.raw$/.exec(b)![1]));
+    const raw = raws.at(-1);
+    assert.ok(raw, `dcmdump wrote no pixel data for ${path}`);
+    return await readFile(join(dir, raw));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** CRC32 of each frame of decoded pixels, as MANIFEST.json gives them (1-bit frames unpacked to a byte per sample). */
+export function frameCrcs(pixels: Buffer, file: CorpusFile): number[] {
+  const frames = file.number_of_frames ?? 1;
+  const samples = file.rows! * file.columns! * (file.samples_per_pixel ?? 1);
+  if (file.bits_allocated === 1) {
+    return Array.from({ length: frames }, (_, f) => {
+      const unpacked = Buffer.alloc(samples);
+      for (let i = 0; i < samples; i++) {
+        const bit = f * samples + i;
+        unpacked[i] = (pixels[bit >> 3]! >> (bit & 7)) & 1;
+      }
+      return crc32(unpacked) >>> 0;
+    });
+  }
+  const frameBytes = samples * Math.ceil(file.bits_allocated! / 8);
+  return Array.from({ length: frames }, (_, f) => crc32(pixels.subarray(f * frameBytes, (f + 1) * frameBytes)) >>> 0);
 }
