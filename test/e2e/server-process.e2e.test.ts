@@ -329,7 +329,8 @@ describe('the server process (e2e)', () => {
         const result = await runToExit(['serve', ...(c.args ?? [])], { TESSERA_PORT: '0', TESSERA_DATA_DIR: dataDir, ...c.env });
         assert.notEqual(result.code, 0);
         assert.notEqual(result.code, null);
-        assert.ok(result.ms < 5_000, `took ${result.ms} ms`);
+        // "Quickly": no waiting on anything (module loading alone takes ~2 s on a loaded 2-core machine).
+        assert.ok(result.ms < 15_000, `took ${result.ms} ms`);
         assert.equal(result.stdout, '');
         const lines = result.stderr.split('\n');
         assert.equal(lines.length, 2, JSON.stringify(result.stderr)); // one line and its newline
@@ -347,7 +348,7 @@ describe('the server process (e2e)', () => {
       try {
         const result = await runToExit(['serve'], { TESSERA_PORT: String(shared.port), TESSERA_DATA_DIR: dataDir, TESSERA_LOG_LEVEL: 'warn' });
         assert.equal(result.code, 1, result.stderr);
-        assert.ok(result.ms < 5_000, `took ${result.ms} ms`);
+        assert.ok(result.ms < 15_000, `took ${result.ms} ms`);
         assert.doesNotMatch(result.stdout, /listening/);
         assert.match(result.stderr, new RegExp(`^tessera: .*EADDRINUSE.*127\\.0\\.0\\.1:${shared.port}\\n$`));
       } finally {
