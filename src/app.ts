@@ -133,7 +133,7 @@ export async function buildApp(config: Config): Promise<App> {
       metrics: { fileProcessed: (outcome, bytes) => metrics.recordImportFile(outcome, bytes) },
       datastores: { describe: (datastoreId) => datastoreKeys.keyFor(datastoreId) },
       scope,
-      limits: config.imports,
+      limits: { ...config.imports, maxMetadataBytes: config.quotas.maxMetadataBytes },
       filesInFlight: Math.max(2, config.imports.codecThreads * 2),
       framesInFlight: Math.max(2, config.imports.codecThreads * 2),
       onError,

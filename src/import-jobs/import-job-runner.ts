@@ -35,6 +35,8 @@ export interface ImportLimits {
   readonly maxBytesPerJob: number;
   readonly maxBytesPerFile: number;
   readonly maxFoldersPerJob: number;
+  /** Metadata JSON of an image set version a job writes (AWS "ImageSetMetadata size per Import": 50 MB). */
+  readonly maxMetadataBytes?: number;
 }
 
 export interface DatastoreAccess {
@@ -196,7 +198,7 @@ export class ImportJobRunner {
       // place again against what is stored then, backing off, for up to about a minute.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.placeAndCommit(job, datastore.dataKey, objects.length, imported, failed);
+          return await this.placeAndCommit(job, datastore.dataKey, objects.length, imported, failed, this.options.limits.maxMetadataBytes);
         } catch (error) {
           if (!(error instanceof StaleImageSetError) || attempt >= COMMIT_ATTEMPTS) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
@@ -259,6 +261,7 @@ export class ImportJobRunner {
     scannedCount: number,
     imported: readonly { file: BucketObject; instance: ImportedInstance }[],
     failed: readonly FailedFile[],
+    maxMetadataBytes?: number,
   ): Promise<string> {
     const { imageSets, documents } = this.options;
     const datastoreId = job.datastoreId;
@@ -300,6 +303,7 @@ export class ImportJobRunner {
     const changes: ImageSetChange[] = [];
     const placed = new Map<number, { imageSetId: string; version: number; isPrimary: boolean }>();
     const summary: ImageSetSummaryEntry[] = [];
+    const overQuota: FailedFile[] = [];
     for (const { target, members } of groups.values()) {
       const instances = dedupeBySop(members.map((i) => imported[i]!.instance));
       const forDocument: InstanceForDocument[] = instances.map((instance) => instance.document);
@@ -317,6 +321,15 @@ export class ImportJobRunner {
       } else {
         imageSetId = newId<ImageSetId>();
         document = buildMetadataDocument(datastoreId, imageSetId, forDocument);
+      }
+      if (maxMetadataBytes !== undefined) {
+        const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
+        if (bytes > maxMetadataBytes) {
+          // The files of this image set fail; the rest of the job goes on.
+          const message = `The image set metadata would be ${bytes} bytes; the quota is ${maxMetadataBytes} bytes`;
+          for (const i of members) overQuota.push({ inputFile: imported[i]!.file.key, exceptionType: 'ServiceQuotaExceededException', message, isServerError: false });
+          continue;
+        }
       }
       const version = previousVersion + 1;
       const metadataBlobKey = await documents.write(datastoreId, imageSetId, version, document, dataKey);
@@ -351,13 +364,12 @@ export class ImportJobRunner {
       summary.push({ imageSetId, imageSetVersion: version, isPrimary, numberOfMatchedSOPInstances: instances.length });
     }
 
-    const importedFiles: ImportedFile[] = imported.map(({ file, instance }, i) => ({
-      inputFile: file.key,
-      ...placed.get(i)!,
-      imageSetVersion: placed.get(i)!.version,
-      warnings: instance.warnings,
-    }));
-    const report: JobReport = { numberOfScannedFiles: scannedCount, imported: importedFiles, failed, imageSetsSummary: summary };
+    const importedFiles: ImportedFile[] = imported.flatMap(({ file, instance }, i) => {
+      const where = placed.get(i);
+      return where === undefined ? [] : [{ inputFile: file.key, ...where, imageSetVersion: where.version, warnings: instance.warnings }];
+    });
+    const allFailed = overQuota.length === 0 ? failed : [...failed, ...overQuota].sort((a, b) => compare(a.inputFile, b.inputFile));
+    const report: JobReport = { numberOfScannedFiles: scannedCount, imported: importedFiles, failed: allFailed, imageSetsSummary: summary };
     const reportJson = JSON.stringify(report);
     await this.options.repository.commit({ datastoreId, jobId: job.id as JobId, changes, reportJson, atMs });
     return reportJson;

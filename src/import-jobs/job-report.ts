@@ -10,7 +10,7 @@ export interface ImportedFile {
 
 export interface FailedFile {
   readonly inputFile: string;
-  readonly exceptionType: 'ValidationException' | 'InternalServerException' | 'AccessDeniedException';
+  readonly exceptionType: 'ValidationException' | 'InternalServerException' | 'AccessDeniedException' | 'ServiceQuotaExceededException';
   readonly message: string;
   readonly isServerError: boolean;
 }

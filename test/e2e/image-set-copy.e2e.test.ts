@@ -3,7 +3,7 @@
 // frames surviving the deletion of the image set that stored them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConflictException,
@@ -268,31 +268,58 @@ describe('CopyImageSet', () => {
   });
 });
 
-describe('ImageSetMetadata size quota on copies and updates', () => {
-  it('refuses a copy or an update whose new version would exceed TESSERA_MAX_METADATA_BYTES (402)', async () => {
+describe('ImageSetMetadata size quota on imports, copies and updates', () => {
+  it('fails import files, and refuses copies and updates, whose image set version would exceed TESSERA_MAX_METADATA_BYTES', async () => {
     const limit = 20_000;
     const server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '20', TESSERA_MAX_METADATA_BYTES: String(limit) } });
     try {
       const client = server.client();
       const datastoreId = await activeDatastore(client, 'quota');
-      const placed = await importFiles(server, client, datastoreId, 'study', (await corpusFiles()).filter((f) => f.path.startsWith('studies/pcir/98892001/')));
-      const sized = await Promise.all(placed.map(async (p) => ({ id: p.imageSetId, bytes: Buffer.byteLength(JSON.stringify(await metadataOf(client, datastoreId, p.imageSetId))) })));
-      const big = sized.find((s) => s.bytes > limit);
-      // The smaller set fits, and does not once 9.5 KB of ImageComments are added.
-      const small = sized.find((s) => s.bytes < limit && s.bytes + 9_500 > limit);
-      assert.ok(big !== undefined && small !== undefined, `document sizes ${JSON.stringify(sized)} do not straddle the limit`);
-      const copyOf = (id: string) => client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: id, copyImageSetInformation: { sourceImageSet: { latestVersionId: '1' } } }));
-      await assert.rejects(copyOf(big.id), ServiceQuotaExceededException);
-      const copied = await copyOf(small.id);
-      const target = copied.destinationImageSetProperties!.imageSetId!;
-      assert.equal((await settled(client, datastoreId, target)).imageSetWorkflowStatus, 'COPIED');
-      const { series, sop } = instancesOf(await metadataOf(client, datastoreId, target))[0]!;
-      const comments = { SchemaVersion: 1.1, Study: { Series: { [series]: { Instances: { [sop]: { DICOM: { ImageComments: 'c'.repeat(9_500) } } } } } } };
+      // The study's two series: 2 instances (~14 KB of metadata) fit, 5 instances (~32 KB) do not.
+      const files = (await corpusFiles()).filter((f) => f.path.startsWith('studies/pcir/98892001/'));
+      const placed = await importFiles(server, client, datastoreId, 'study', files);
+      assert.equal(placed.length, 1, 'only the small series became an image set');
+      const small = placed[0]!.imageSetId;
+      const failureFile = (await readdir(join(server.dataDir, 'buckets', 'out-bucket', 'study'), { recursive: true })).find((f) => String(f).endsWith('failure.ndjson'))!;
+      const failures = (await readFile(join(server.dataDir, 'buckets', 'out-bucket', 'study', String(failureFile)), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { exception: { exceptionType: string; message: string } });
+      assert.equal(failures.length, 5);
+      for (const f of failures) {
+        assert.equal(f.exception.exceptionType, 'ServiceQuotaExceededException');
+        assert.match(f.exception.message, /quota is 20000 bytes/);
+      }
+
+      // Copies of one instance each (~8 KB), one of them grown by 9.5 KB of ImageComments (still under the limit).
+      const [x, y] = instancesOf(await metadataOf(client, datastoreId, small));
+      const copyOne = async (sop: string) => {
+        const copied = await client.send(
+          new CopyImageSetCommand({ datastoreId, sourceImageSetId: small, copyImageSetInformation: { sourceImageSet: { latestVersionId: '1', DICOMCopies: { copiableAttributes: JSON.stringify({ SchemaVersion: '1.1', Study: { Series: { [x!.series]: { Instances: { [sop]: {} } } } } }) } } } }),
+        );
+        await settled(client, datastoreId, small);
+        return copied.destinationImageSetProperties!.imageSetId!;
+      };
+      const one = await copyOne(x!.sop);
+      const other = await copyOne(y!.sop);
+      const grow = (imageSetId: string, version: string, sop: string, keyword: string) =>
+        client.send(
+          new UpdateImageSetMetadataCommand({
+            datastoreId,
+            imageSetId,
+            latestVersionId: version,
+            updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob({ SchemaVersion: 1.1, Study: { Series: { [x!.series]: { Instances: { [sop]: { DICOM: { [keyword]: 'c'.repeat(9_500) } } } } } } }) } },
+          }),
+        );
+      await settled(client, datastoreId, one);
+      await grow(one, '1', x!.sop, 'ImageComments');
+      assert.equal((await settled(client, datastoreId, one)).versionId, '2');
+      // A second 9.5 KB element would pass the limit: refused before anything is locked.
+      await assert.rejects(grow(one, '2', x!.sop, 'FrameComments'), ServiceQuotaExceededException);
+      // So would merging the other instance into it.
+      await settled(client, datastoreId, other);
       await assert.rejects(
-        client.send(new UpdateImageSetMetadataCommand({ datastoreId, imageSetId: target, latestVersionId: '1', updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: blob(comments) } } })),
+        client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: other, copyImageSetInformation: { sourceImageSet: { latestVersionId: '1' }, destinationImageSet: { imageSetId: one, latestVersionId: '2' } } })),
         ServiceQuotaExceededException,
       );
-      assert.equal((await client.send(new GetImageSetCommand({ datastoreId, imageSetId: target }))).versionId, '1');
+      assert.equal((await client.send(new GetImageSetCommand({ datastoreId, imageSetId: one }))).versionId, '2');
     } finally {
       await server.dispose();
     }
