@@ -117,6 +117,9 @@ describe('UpdateImageSetMetadata', () => {
     const v = await latestOf(copyC);
     const document = await metadataOf(client, datastoreId, copyC);
     const [victim, ...rest] = instancesOf(document);
+    // Read first, so the server has the frame's lookup cached: the update must still take it out of the latest version.
+    const before1 = await client.send(new GetImageFrameCommand({ datastoreId, imageSetId: copyC, imageFrameInformation: { imageFrameId: victim!.frames[0]! } }));
+    assert.ok((await before1.imageFrameBlob!.transformToByteArray()).length > 0);
     await update(copyC, v, { removable: { SchemaVersion: 1.1, Study: { Series: { [victim!.series]: { Instances: { [victim!.sop]: {} } } } } } });
     const done = await settled(client, datastoreId, copyC);
     assert.equal(done.imageSetWorkflowStatus, 'UPDATED');

@@ -20,6 +20,7 @@ import type { ImportJobRepository } from '../../import-jobs/index.js';
 import type { IamStore } from '../../iam/iam-store.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
 import { SqliteIamStore } from './sqlite-iam-store.js';
+import { LatestFrameCache } from './latest-frame-cache.js';
 
 type Db = Database.Database;
 
@@ -48,11 +49,13 @@ export class SqliteDb {
   ) {
     this.datastores = new SqliteDatastoreRepository(db);
     this.tags = new SqliteTagRepository(db);
-    this.imageSets = new SqliteImageSetRepository(db);
+    // One cache for the connection: every writer of the latest-frame lists invalidates it.
+    const latestFrames = new LatestFrameCache();
+    this.imageSets = new SqliteImageSetRepository(db, latestFrames);
     this.outbox = new SqliteOutbox(db);
     this.eventDelivery = new SqliteEventDeliveryStore(db);
     this.credentials = new SqliteCredentialStore(db);
-    this.importJobs = new SqliteImportJobRepository(db);
+    this.importJobs = new SqliteImportJobRepository(db, latestFrames);
     this.dicomweb = new SqliteDicomwebIndex(db);
     this.iam = new SqliteIamStore(db, options.iamChangeCheckIntervalMs ?? 0);
   }

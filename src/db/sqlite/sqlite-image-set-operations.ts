@@ -13,6 +13,7 @@ import type {
   StoredImageSetOperation,
 } from '../../image-sets/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
+import type { LatestFrameCache } from './latest-frame-cache.js';
 import { SET_STORED_BYTES_SQL, toImageSet, type ImageSetRow } from './sqlite-image-set-rows.js';
 
 type Db = Database.Database;
@@ -48,7 +49,10 @@ export class SqliteImageSetOperations {
   private readonly beginTransaction: Database.Transaction<(input: BeginInput) => BeginOperationResult>;
   private readonly finishTransaction: Database.Transaction<(input: FinishInput) => boolean>;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly latestFrames: LatestFrameCache,
+  ) {
     const s = (this.s = {
       anyState: db.prepare<[string, string], ImageSetRow>('SELECT * FROM image_sets WHERE datastore_id = ? AND id = ?'),
       running: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM image_set_operations WHERE datastore_id = ? AND kind = ?'),
@@ -148,6 +152,7 @@ export class SqliteImageSetOperations {
     this.finishTransaction = db.transaction((input: FinishInput): boolean => {
       const operation = s.operation.get(input.datastoreId, input.operationId);
       if (operation === undefined) return false;
+      this.latestFrames.invalidate();
       const written = new Set<string>();
       for (const v of input.versions) {
         const common = {

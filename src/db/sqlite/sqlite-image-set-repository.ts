@@ -4,6 +4,7 @@ import type { DatastoreId, ImageSetId } from '../../api/index.js';
 import type { EventEnvelope } from '../../events/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
 import { SqliteImageSetOperations } from './sqlite-image-set-operations.js';
+import type { LatestFrameCache } from './latest-frame-cache.js';
 import { toImageSet, type ImageSetRow } from './sqlite-image-set-rows.js';
 import type {
   BeginImageSetDeleteResult,
@@ -80,9 +81,12 @@ export class SqliteImageSetRepository implements ImageSetRepository {
   private readonly searchStatements = new Map<string, Database.Statement<Record<string, unknown>, SearchRow>>();
   private readonly operations: SqliteImageSetOperations;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly latestFrames: LatestFrameCache,
+  ) {
     this.statements = prepareReads(db);
-    this.operations = new SqliteImageSetOperations(db);
+    this.operations = new SqliteImageSetOperations(db, latestFrames);
     const del = (this.deletion = prepareDeletion(db));
     this.recordAccessesTransaction = db.transaction((accesses: readonly { datastoreId: string; imageSetId: string; atMs: number }[]) => {
       for (const a of accesses) this.statements.recordAccess.run({ atMs: a.atMs, datastoreId: a.datastoreId, imageSetId: a.imageSetId });
@@ -102,6 +106,7 @@ export class SqliteImageSetRepository implements ImageSetRepository {
     this.finishDeleteTransaction = db.transaction((datastoreId: string, imageSetId: string, event: EventEnvelope, atMs: number) => {
       const row = del.anyState.get(datastoreId, imageSetId);
       if (row === undefined || row.workflow_status !== 'DELETING') return undefined;
+      this.latestFrames.invalidate();
       const blobKeys = del.versionKeys.all(datastoreId, imageSetId).map((v) => v.metadata_blob_key);
       for (const frame of del.orphanFrames.all({ datastoreId, imageSetId })) {
         blobKeys.push(frame.blob_key);
@@ -132,8 +137,13 @@ export class SqliteImageSetRepository implements ImageSetRepository {
   }
 
   async findLatestFrame(datastoreId: DatastoreId, imageSetId: ImageSetId, frameId: string) {
+    const cached = this.latestFrames.get(datastoreId, imageSetId, frameId);
+    if (cached !== undefined) return cached;
     const row = this.statements.latestFrame.get(datastoreId, imageSetId, frameId);
-    return row === undefined ? undefined : { blobKey: row.blob_key, storedTransferSyntaxUID: row.stored_transfer_syntax_uid, sizeBytes: row.size_bytes };
+    if (row === undefined) return undefined;
+    const frame = { blobKey: row.blob_key, storedTransferSyntaxUID: row.stored_transfer_syntax_uid, sizeBytes: row.size_bytes };
+    this.latestFrames.set(datastoreId, imageSetId, frameId, frame);
+    return frame;
   }
 
   /** The query plan of a search (tests and operators use it to see that every search is index-served). */

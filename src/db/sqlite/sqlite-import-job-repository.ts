@@ -11,6 +11,7 @@ import {
   type JobPosition,
 } from '../../import-jobs/index.js';
 import { insertOutboxEvent } from './sqlite-outbox.js';
+import type { LatestFrameCache } from './latest-frame-cache.js';
 import { SET_STORED_BYTES_SQL } from './sqlite-image-set-rows.js';
 
 type Db = Database.Database;
@@ -37,7 +38,10 @@ export class SqliteImportJobRepository implements ImportJobRepository {
   private readonly transitionTransaction;
   private readonly commitTransaction;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly latestFrames: LatestFrameCache,
+  ) {
     this.statements = {
       get: db.prepare<[string, string, number], JobRow>('SELECT * FROM import_jobs WHERE datastore_id = ? AND id = ? AND submitted_at_ms >= ?'),
       insert: db.prepare(
@@ -128,6 +132,7 @@ export class SqliteImportJobRepository implements ImportJobRepository {
 
     this.commitTransaction = db.transaction((commit: JobCommit) => {
       const s = this.statements;
+      this.latestFrames.invalidate();
       for (const change of commit.changes) {
         const row = {
           datastoreId: commit.datastoreId,
