@@ -2,7 +2,6 @@
 // Frames are measured with pre-signed raw requests on keep-alive connections (server cost: SigV4 + routing + SQLite
 // lookup + blob read/decrypt + send) and through the real SDK (client cost included).
 // `TESSERA_BENCH_CPU_PROF=<dir>` restarts the server on the imported data under `node --cpu-prof` for the read phase.
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +17,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest } from '@smithy/protocol-http';
 import { waitForJob } from '../test/support/jobs.js';
-import { ACCOUNT_ID, ADMIN, MAIN_JS, REGION, eventually, startServer, type RunningServer } from '../test/support/server.js';
+import { ACCOUNT_ID, eventually, startServer, type RunningServer } from '../test/support/server.js';
 import { buildSignedRequest } from '../test/support/signed-fetch.js';
 import { format, runConcurrent, type LatencySummary } from './stats.js';
 import { writeSyntheticSeries } from './synthetic-series.js';
@@ -163,57 +162,6 @@ function frameLine(label: string, run: FrameRun): string {
   return `${format(label, run.summary)}   ${meanKb.toFixed(1)} KB/frame, ${mbPerSecond.toFixed(1)} MB/s`;
 }
 
-/** Starts the server like startServer() does, but under `node --cpu-prof` (NODE_OPTIONS refuses --cpu-prof on Node 20). */
-async function startProfiledServer(dataDir: string, profileDir: string): Promise<RunningServer> {
-  await mkdir(profileDir, { recursive: true });
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    TESSERA_PORT: '0',
-    TESSERA_DATA_DIR: dataDir,
-    TESSERA_REGION: REGION,
-    TESSERA_ACCOUNT_ID: ACCOUNT_ID,
-    TESSERA_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId,
-    TESSERA_ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
-    ...SERVER_ENV,
-  };
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250', MAIN_JS, 'serve'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`profiled server did not start:\n${output}`)), 15_000);
-    child.stdout.on('data', () => {
-      const found = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (found) {
-        clearTimeout(timer);
-        resolvePort(Number(found[1]));
-      }
-    });
-    void exited.then((code) => reject(new Error(`profiled server exited with ${code}:\n${output}`)));
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const { MedicalImagingClient } = await import('@aws-sdk/client-medical-imaging');
-  const server: RunningServer = {
-    endpoint,
-    port,
-    dataDir,
-    process: child,
-    output: () => output,
-    client: (credentials = ADMIN, extra = {}) => new MedicalImagingClient({ endpoint, region: REGION, credentials, disableHostPrefix: true, maxAttempts: 1, ...extra }),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-    async dispose() {
-      await server.stop();
-    },
-  };
-  return server;
-}
 
 export async function benchReadPath(): Promise<void> {
   const profileDir = process.env.TESSERA_BENCH_CPU_PROF;
@@ -255,7 +203,13 @@ export async function benchReadPath(): Promise<void> {
       await server.stop();
       agent.destroy();
       agent = new Agent({ keepAlive: true, maxSockets: 64 });
-      server = await startProfiledServer(dataDir, profileDir);
+      await mkdir(profileDir, { recursive: true });
+      server = await startServer({
+        dataDir,
+        keepData: true,
+        env: SERVER_ENV,
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250'],
+      });
       client = server.client(undefined, { requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
       console.log(`read-path: server restarted on the same data under --cpu-prof (profile goes to ${profileDir} at exit)`);
     }

@@ -51,12 +51,22 @@ export class CodecPool {
   }
 
   async transcode(request: TranscodeRequest): Promise<TranscodeResult> {
+    return ((await this.#run(detached(request), undefined)) as Extract<WorkerReply, { ok: true }>).result;
+  }
+
+  /** A stored frame decoded to canonical samples on a worker thread, under the same bounded queue as transcoding. */
+  async decode(request: SourceFrame): Promise<CanonicalFrame> {
+    return ((await this.#run(detached(request as TranscodeRequest), 'decode')) as Extract<DecodeReply, { ok: true }>).result;
+  }
+
+  /** One frame through a worker export (`name`, default: transcode), under the bounded queue and the frame timeout. */
+  async #run(task: TranscodeRequest | SourceFrame, name: string | undefined): Promise<WorkerReply | DecodeReply> {
     if (this.#isClosed) throw new Error('CodecPool is closed');
     await this.#acquire();
-    let reply: WorkerReply;
+    let reply: WorkerReply | DecodeReply;
     try {
       // The timer starts when the frame is accepted: queue time counts, which is fine for a limit meant to catch hangs.
-      reply = (await this.#pool.run(detached(request), { signal: AbortSignal.timeout(this.#frameTimeoutMs) })) as WorkerReply;
+      reply = await this.#pool.run(task, { ...(name !== undefined ? { name } : {}), signal: AbortSignal.timeout(this.#frameTimeoutMs) });
     } catch (error) {
       // The worker died (e.g. out of memory) or the frame timed out; piscina replaces the worker. The frame failed.
       const detail = error instanceof Error ? error.message : String(error);
@@ -65,24 +75,7 @@ export class CodecPool {
       this.#release();
     }
     if (!reply.ok) throw reply.isTranscodeError ? new FrameTranscodeError(reply.message) : new Error(reply.message);
-    return reply.result;
-  }
-
-  /** A stored frame decoded to canonical samples on a worker thread, under the same bounded queue as transcoding. */
-  async decode(request: SourceFrame): Promise<CanonicalFrame> {
-    if (this.#isClosed) throw new Error('CodecPool is closed');
-    await this.#acquire();
-    let reply: DecodeReply;
-    try {
-      reply = (await this.#pool.run(detached(request as TranscodeRequest), { name: 'decode', signal: AbortSignal.timeout(this.#frameTimeoutMs) })) as DecodeReply;
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new FrameTranscodeError(`Codec worker failed: ${detail}`, { cause: error });
-    } finally {
-      this.#release();
-    }
-    if (!reply.ok) throw reply.isTranscodeError ? new FrameTranscodeError(reply.message) : new Error(reply.message);
-    return reply.result;
+    return reply;
   }
 
   /** Finishes the frames already accepted, then stops the threads. */

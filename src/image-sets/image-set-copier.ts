@@ -26,7 +26,7 @@ import type { ImageSetDocuments } from './image-set-documents.js';
 import { indexFieldsOf, wireMessage } from './image-set-index-fields.js';
 import type { DataKeyLookup } from './image-set-reader.js';
 import type { ImageSetRecord, ImageSetRepository, ImageSetVersionWrite, StoredImageSetOperation } from './image-set-repository.js';
-import { STALE_VERSION_MESSAGE, VersionDocuments, assertMetadataWithinQuota, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, serializeOrRefuse, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 import { listFrameIds } from './metadata-document.js';
 import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual, levelsOfDocument } from './metadata-levels.js';
@@ -53,6 +53,11 @@ interface StoredCopy {
   readonly destinationIsPrimary: boolean;
   readonly force: boolean;
 }
+
+/** A copy's outcome for its destination: the new document (with its JSON when already made), or why it fails. */
+type Prepared =
+  | { readonly document: ImageSetMetadataDocument; readonly json: string | undefined; readonly sopInstanceUIDs: readonly string[] }
+  | { readonly failed: string };
 
 export interface ImageSetCopierOptions {
   readonly repository: ImageSetRepository;
@@ -95,6 +100,8 @@ export class ImageSetCopier {
     }
 
     let stored: StoredCopy;
+    // The destination's new document, computed now for the checks and written by the work (a restart recomputes it).
+    let prepared: Prepared;
     let create: Parameters<ImageSetRepository['beginOperation']>[0]['create'];
     if (input.destination !== undefined) {
       if (input.destination.imageSetId === source.id) throw new ValidationException('The source and destination image sets must differ');
@@ -116,7 +123,10 @@ export class ImageSetCopier {
         if (inconsistency !== undefined) throw new ValidationException(`${inconsistency}; use force=true to keep the destination's metadata`);
       }
       const merged = mergeCopy(destinationDocument, selection);
-      if (merged.kind === 'merged') assertMetadataWithinQuota(merged.document, this.options.maxMetadataBytes);
+      prepared =
+        merged.kind === 'merged'
+          ? { ...serializeOrRefuse(merged.document, this.options.maxMetadataBytes), sopInstanceUIDs: selectedSopInstanceUIDs(selection) }
+          : { failed: merged.message };
       stored = {
         sourceImageSetId: source.id,
         sourceVersion: source.latestVersion,
@@ -131,7 +141,7 @@ export class ImageSetCopier {
     } else {
       const destinationId = newId<ImageSetId>();
       const document = newCopyDocument(sourceDocument, destinationId, selection);
-      assertMetadataWithinQuota(document, this.options.maxMetadataBytes);
+      prepared = { ...serializeOrRefuse(document, this.options.maxMetadataBytes), sopInstanceUIDs: selectedSopInstanceUIDs(selection) };
       if (promoteToPrimary) await this.checkPromotion(datastoreId, document, selection, input.force);
       stored = {
         sourceImageSetId: source.id,
@@ -167,7 +177,7 @@ export class ImageSetCopier {
       atMs,
     });
     const { imageSets } = startedOrThrow(result, datastoreId, this.options.maxConcurrentCopies, 'CopyImageSet');
-    this.tasks.start(`copy ${operationId} of image set ${source.id}`, () => this.finish(datastoreId, operationId, requestJson), this.options.startDelayMs ?? 0);
+    this.tasks.start(`copy ${operationId} of image set ${source.id}`, () => this.finish(datastoreId, operationId, requestJson, prepared), this.options.startDelayMs ?? 0);
     const [lockedSource, lockedDestination] = [imageSets[0]!, imageSets[1]!];
     return {
       datastoreId,
@@ -217,13 +227,13 @@ export class ImageSetCopier {
     }
   }
 
-  private async finish(datastoreId: DatastoreId, operationId: string, requestJson: string): Promise<void> {
+  private async finish(datastoreId: DatastoreId, operationId: string, requestJson: string, prepared?: Prepared): Promise<void> {
     const stored = JSON.parse(requestJson) as StoredCopy;
     const destination = await this.options.repository.findImageSetAnyState(datastoreId, stored.destinationImageSetId);
     if (destination === undefined) throw new Error(`Image set ${stored.destinationImageSetId} of operation ${operationId} is gone`);
     let version: ImageSetVersionWrite;
     try {
-      version = await this.writeDestination(datastoreId, stored, destination);
+      version = await this.writeDestination(datastoreId, stored, destination, prepared ?? (await this.prepare(datastoreId, stored)));
     } catch (error) {
       this.options.onError?.(error, `copy ${operationId} into image set ${stored.destinationImageSetId}`);
       version = await this.failedVersion(datastoreId, stored, error instanceof ValidationException ? error.message : 'The copy could not be completed');
@@ -239,20 +249,23 @@ export class ImageSetCopier {
     await this.options.repository.finishOperation({ datastoreId, operationId, versions: [version], events: [event], atMs });
   }
 
-  private async writeDestination(datastoreId: DatastoreId, stored: StoredCopy, destination: ImageSetRecord): Promise<ImageSetVersionWrite> {
+  /** The destination's new document from the stored request (after a restart). */
+  private async prepare(datastoreId: DatastoreId, stored: StoredCopy): Promise<Prepared> {
     const dataKey = await this.versions.dataKey(datastoreId);
     const sourceDocument = await this.versions.read(datastoreId, stored.sourceImageSetId, stored.sourceVersion, dataKey);
     const selection = selectForCopy(sourceDocument, stored.copiableAttributes === undefined ? undefined : parseMetadataPatch(stored.copiableAttributes, 'copiableAttributes', 'copy'));
-    let document: ImageSetMetadataDocument;
-    if (stored.isNewDestination) {
-      document = newCopyDocument(sourceDocument, stored.destinationImageSetId, selection);
-    } else {
-      const merged = mergeCopy(await this.versions.read(datastoreId, stored.destinationImageSetId, stored.destinationVersion, dataKey), selection);
-      if (merged.kind === 'failed') return this.failedVersion(datastoreId, stored, merged.message);
-      document = merged.document;
-    }
+    const sopInstanceUIDs = selectedSopInstanceUIDs(selection);
+    if (stored.isNewDestination) return { document: newCopyDocument(sourceDocument, stored.destinationImageSetId, selection), json: undefined, sopInstanceUIDs };
+    const merged = mergeCopy(await this.versions.read(datastoreId, stored.destinationImageSetId, stored.destinationVersion, dataKey), selection);
+    return merged.kind === 'failed' ? { failed: merged.message } : { document: merged.document, json: undefined, sopInstanceUIDs };
+  }
+
+  private async writeDestination(datastoreId: DatastoreId, stored: StoredCopy, destination: ImageSetRecord, prepared: Prepared): Promise<ImageSetVersionWrite> {
+    if ('failed' in prepared) return this.failedVersion(datastoreId, stored, prepared.failed);
+    const { document } = prepared;
+    const dataKey = await this.versions.dataKey(datastoreId);
     const version = stored.destinationVersion + 1;
-    const metadataBlobKey = await this.options.documents.write(datastoreId, stored.destinationImageSetId, version, document, dataKey);
+    const metadataBlobKey = await this.options.documents.write(datastoreId, stored.destinationImageSetId, version, document, dataKey, prepared.json);
     return {
       imageSetId: stored.destinationImageSetId,
       version,
@@ -263,7 +276,7 @@ export class ImageSetCopier {
       metadataBlobKey,
       index: indexFieldsOf(document, destination),
       frameIds: listFrameIds(document),
-      pixelBlobCopies: selectedSopInstanceUIDs(selection).map((sop) => ({ fromImageSetId: stored.sourceImageSetId, fromSopInstanceUID: sop, toSopInstanceUID: sop })),
+      pixelBlobCopies: prepared.sopInstanceUIDs.map((sop) => ({ fromImageSetId: stored.sourceImageSetId, fromSopInstanceUID: sop, toSopInstanceUID: sop })),
     };
   }
 

@@ -11,6 +11,7 @@ import {
 import type { SealedBlobStore } from '../blobs/index.js';
 import type { DetailType } from '../events/index.js';
 import { imageSetEvent } from './image-set-operation-support.js';
+import { BackgroundTasks } from './background-tasks.js';
 import type { ImageSetRecord, ImageSetRepository } from './image-set-repository.js';
 
 export interface ImageSetDeleterOptions {
@@ -24,10 +25,11 @@ export interface ImageSetDeleterOptions {
 }
 
 export class ImageSetDeleter {
-  private readonly running = new Set<Promise<void>>();
+  private readonly tasks: BackgroundTasks;
   private readonly now: () => number;
 
   constructor(private readonly options: ImageSetDeleterOptions) {
+    this.tasks = new BackgroundTasks(options.onError);
     this.now = options.now ?? Date.now;
   }
 
@@ -58,12 +60,12 @@ export class ImageSetDeleter {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.running);
+    await this.tasks.close();
   }
 
   private finishLater(imageSet: ImageSetRecord): void {
-    const run = (async () => {
-      await new Promise((resolve) => setImmediate(resolve)); // answer the caller first
+    // Started after the caller has its answer.
+    this.tasks.start(`deleting image set ${imageSet.id}`, async () => {
       const atMs = this.now();
       const done = await this.options.repository.finishDelete(
         imageSet.datastoreId,
@@ -73,11 +75,9 @@ export class ImageSetDeleter {
       );
       // Blobs go after the commit: a crash in between leaves unreferenced blobs, never a visible hole.
       for (const key of done?.blobKeys ?? []) await this.options.blobs.delete(key);
-    })()
-      .catch((error: unknown) => this.options.onError?.(error, `deleting image set ${imageSet.id}`))
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
+    });
   }
+
 
   private event(detailType: DetailType, imageSet: ImageSetRecord, atMs: number) {
     return imageSetEvent(this.options.scope, detailType, imageSet, atMs);

@@ -6,10 +6,13 @@ import type { DataKey } from '../keys/index.js';
 export class ImageSetDocuments {
   constructor(private readonly blobs: SealedBlobStore) {}
 
-  /** Writes the document of a version; returns its blob key. The stored bytes are what GetImageSetMetadata sends. */
-  async write(datastoreId: string, imageSetId: string, version: number, document: unknown, dataKey: DataKey): Promise<string> {
+  /**
+   * Writes the document of a version; returns its blob key. The stored bytes are what GetImageSetMetadata sends.
+   * `json` is the document's JSON when the caller already made it (e.g. to check the size quota).
+   */
+  async write(datastoreId: string, imageSetId: string, version: number, document: unknown, dataKey: DataKey, json = JSON.stringify(document)): Promise<string> {
     const key = metadataBlobKey(datastoreId, imageSetId, String(version));
-    await this.blobs.put(key, dataKey, gzipSync(Buffer.from(JSON.stringify(document), 'utf8')));
+    await this.blobs.put(key, dataKey, gzipSync(Buffer.from(json, 'utf8')));
     return key;
   }
 

@@ -83,10 +83,25 @@ export class VersionDocuments {
   }
 }
 
-/** Quota "ImageSetMetadata size per Import, Copy, Update" (AWS: 50 MB): the JSON of the version to be written. */
-export function assertMetadataWithinQuota(document: ImageSetMetadataDocument, maxBytes: number): void {
-  const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
-  if (bytes > maxBytes) {
-    throw new ServiceQuotaExceededException(`The image set metadata would be ${bytes} bytes; the quota is ${maxBytes} bytes`);
-  }
+/** A document with its JSON, made once for the size quota and reused for the write. */
+export interface SerializedDocument {
+  readonly document: ImageSetMetadataDocument;
+  readonly json: string;
+}
+
+/**
+ * Quota "ImageSetMetadata size per Import, Copy, Update" (AWS: 50 MB) on the JSON of the version to be written: the
+ * JSON, or the message saying by how much it is too large.
+ */
+export function serializeWithinQuota(document: ImageSetMetadataDocument, maxBytes: number): SerializedDocument | { readonly overQuota: string } {
+  const json = JSON.stringify(document);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  return bytes > maxBytes ? { overQuota: `The image set metadata would be ${bytes} bytes; the quota is ${maxBytes} bytes` } : { document, json };
+}
+
+/** serializeWithinQuota for requests: over the quota is a ServiceQuotaExceededException. */
+export function serializeOrRefuse(document: ImageSetMetadataDocument, maxBytes: number): SerializedDocument {
+  const serialized = serializeWithinQuota(document, maxBytes);
+  if ('overQuota' in serialized) throw new ServiceQuotaExceededException(serialized.overQuota);
+  return serialized;
 }

@@ -6,7 +6,7 @@ import {
 } from '../api/index.js';
 import type { DicomTagsSummary } from './dicom-tags-summary.js';
 import type { ImageSetRepository } from './image-set-repository.js';
-import type { IdentifierField, ImageSetQuery, RangeField, SortField } from './image-set-query.js';
+import type { IdentifierField, ImageSetQuery, SortField } from './image-set-query.js';
 
 /** One search value as the request carries it (already shape-validated at the edge). */
 export type SearchValue =

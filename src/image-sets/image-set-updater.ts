@@ -27,7 +27,7 @@ import type { ImageSetMetadataDocument } from './metadata-document-types.js';
 import { levelsEqual } from './metadata-levels.js';
 import { parseMetadataPatch } from './metadata-patch.js';
 import { applyMetadataUpdates } from './metadata-updates.js';
-import { STALE_VERSION_MESSAGE, VersionDocuments, assertMetadataWithinQuota, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
+import { STALE_VERSION_MESSAGE, VersionDocuments, serializeOrRefuse, imageSetEvent, locked, startedOrThrow } from './image-set-operation-support.js';
 
 export type MetadataUpdates =
   | { readonly kind: 'dicom'; readonly updatableAttributes: string | undefined; readonly removableAttributes: string | undefined }
@@ -119,9 +119,10 @@ export class ImageSetUpdater {
       updates: input.updates,
       siblings: [],
     };
-    // Computed now so that every rule violation is answered synchronously; computed again when the work runs.
+    // Computed now so that every rule violation is answered synchronously; the work writes this result (a restart
+    // computes it again from the stored request, which gives the same documents).
     const outcome = await this.compute(input.datastoreId, draft, dataKey, others);
-    if (outcome.kind === 'updated') assertMetadataWithinQuota(outcome.document, this.options.maxMetadataBytes);
+    const mainJson = outcome.kind === 'updated' ? serializeOrRefuse(outcome.document, this.options.maxMetadataBytes).json : undefined;
     const siblings = outcome.kind === 'updated' ? outcome.siblings.map((s) => ({ imageSetId: s.imageSetId, version: s.version })) : [];
     const stored: StoredUpdate = { ...draft, siblings };
 
@@ -144,7 +145,7 @@ export class ImageSetUpdater {
       atMs,
     });
     const started = startedOrThrow(result, input.datastoreId, this.options.maxConcurrentUpdates, 'UpdateImageSetMetadata');
-    this.tasks.start(`update ${operationId} of image set ${imageSet.id}`, () => this.finish(input.datastoreId, operationId, requestJson), this.options.startDelayMs ?? 0);
+    this.tasks.start(`update ${operationId} of image set ${imageSet.id}`, () => this.finish(input.datastoreId, operationId, requestJson, { outcome, mainJson }), this.options.startDelayMs ?? 0);
     const lockedSet = started.imageSets[0]!;
     return {
       datastoreId: input.datastoreId,
@@ -166,19 +167,24 @@ export class ImageSetUpdater {
     await this.tasks.close();
   }
 
-  private async finish(datastoreId: DatastoreId, operationId: string, requestJson: string): Promise<void> {
+  private async finish(
+    datastoreId: DatastoreId,
+    operationId: string,
+    requestJson: string,
+    computed?: { readonly outcome: Outcome; readonly mainJson: string | undefined },
+  ): Promise<void> {
     const stored = JSON.parse(requestJson) as StoredUpdate;
     let versions: ImageSetVersionWrite[];
     const main = await this.options.repository.findImageSetAnyState(datastoreId, stored.imageSetId);
     if (main === undefined) throw new Error(`Image set ${stored.imageSetId} of operation ${operationId} is gone`);
     try {
       const dataKey = await this.versions.dataKey(datastoreId);
-      const outcome = await this.compute(datastoreId, stored, dataKey, undefined);
+      const outcome = computed?.outcome ?? (await this.compute(datastoreId, stored, dataKey, undefined));
       if (outcome.kind === 'failed') {
         versions = [await this.failedVersion(datastoreId, stored, outcome.message)];
       } else {
         const renamed = outcome.renamedInstances.map((r) => ({ fromImageSetId: main.id, fromSopInstanceUID: r.from, toSopInstanceUID: r.to }));
-        versions = [await this.writeVersion(datastoreId, stored.version, stored.force, outcome.document, dataKey, main, renamed)];
+        versions = [await this.writeVersion(datastoreId, stored.version, stored.force, outcome.document, dataKey, main, renamed, computed?.mainJson)];
         for (const sibling of outcome.siblings) {
           const record = await this.options.repository.findImageSetAnyState(datastoreId, sibling.imageSetId);
           if (record === undefined) throw new Error(`Image set ${sibling.imageSetId} of operation ${operationId} is gone`);
@@ -205,9 +211,10 @@ export class ImageSetUpdater {
     dataKey: DataKey,
     record: ImageSetRecord,
     pixelBlobCopies: ImageSetVersionWrite['pixelBlobCopies'],
+    json?: string,
   ): Promise<ImageSetVersionWrite> {
     const version = previousVersion + 1;
-    const metadataBlobKey = await this.options.documents.write(datastoreId, record.id, version, document, dataKey);
+    const metadataBlobKey = await this.options.documents.write(datastoreId, record.id, version, document, dataKey, json);
     return {
       imageSetId: record.id,
       version,

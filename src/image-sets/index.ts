@@ -13,4 +13,4 @@ export * from './image-set-deleter.js';
 export * from './frame-cache.js';
 export * from './image-set-updater.js';
 export * from './image-set-copier.js';
-export { STALE_VERSION_MESSAGE } from './image-set-operation-support.js';
+export { STALE_VERSION_MESSAGE, imageSetEvent, serializeWithinQuota } from './image-set-operation-support.js';

@@ -1,10 +1,12 @@
 // Runs one import job: scan → parse/transcode/store each file → place → commit atomically → write reports → COMPLETED.
 import type { DatastoreId, ImageSetId, ImportConfiguration, JobId, ResourceScope } from '../api/index.js';
-import { imageSetArn, newId } from '../api/index.js';
+import { newId } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
 import { BucketAccessError, parseS3Uri, type BucketObject, type BucketStore } from '../buckets/index.js';
 import { buildEvent, type EventEnvelope } from '../events/index.js';
 import {
+  imageSetEvent,
+  serializeWithinQuota,
   buildMetadataDocument,
   countInstances,
   dicomTagsSummary,
@@ -322,17 +324,14 @@ export class ImportJobRunner {
         imageSetId = newId<ImageSetId>();
         document = buildMetadataDocument(datastoreId, imageSetId, forDocument);
       }
-      if (maxMetadataBytes !== undefined) {
-        const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
-        if (bytes > maxMetadataBytes) {
-          // The files of this image set fail; the rest of the job goes on.
-          const message = `The image set metadata would be ${bytes} bytes; the quota is ${maxMetadataBytes} bytes`;
-          for (const i of members) overQuota.push({ inputFile: imported[i]!.file.key, exceptionType: 'ServiceQuotaExceededException', message, isServerError: false });
-          continue;
-        }
+      const serialized = serializeWithinQuota(document, maxMetadataBytes ?? Number.POSITIVE_INFINITY);
+      if ('overQuota' in serialized) {
+        // The files of this image set fail; the rest of the job goes on.
+        for (const i of members) overQuota.push({ inputFile: imported[i]!.file.key, exceptionType: 'ServiceQuotaExceededException', message: serialized.overQuota, isServerError: false });
+        continue;
       }
       const version = previousVersion + 1;
-      const metadataBlobKey = await documents.write(datastoreId, imageSetId, version, document, dataKey);
+      const metadataBlobKey = await documents.write(datastoreId, imageSetId, version, document, dataKey, serialized.json);
       const first = instances[0]!;
       const isNew = target.kind !== 'existing-primary';
       const tags = dicomTagsSummary(document);
@@ -433,14 +432,9 @@ export class ImportJobRunner {
   }
 
   private imageSetEvent(datastoreId: string, imageSetId: string, detailType: 'Image Set Created' | 'Image Set Updated', isPrimary: boolean, atMs: number): EventEnvelope {
-    return buildEvent(
-      { accountId: this.options.scope.accountId, region: this.options.scope.region },
-      detailType,
-      [imageSetArn(this.options.scope, datastoreId, imageSetId)],
-      { datastoreId, imageSetId, imageSetState: 'ACTIVE', imageSetWorkflowStatus: 'IMPORTED', isPrimary },
-      new Date(atMs),
-    );
+    return imageSetEvent(this.options.scope, detailType, { datastoreId: datastoreId as DatastoreId, id: imageSetId as ImageSetId, state: 'ACTIVE', workflowStatus: 'IMPORTED', isPrimary }, atMs);
   }
+
 }
 
 function isDicomJson(value: unknown): value is DicomJsonDataset {

@@ -38,7 +38,6 @@ describe('CopyImageSet', () => {
     JSON.stringify({ SchemaVersion: '1.1', Study: { Series: { [series]: { Instances: Object.fromEntries(sops.map((s) => [s, {}])) } } } });
   const frameBytes = async (imageSetId: string, imageFrameId: string) =>
     Buffer.from(await (await client.send(new GetImageFrameCommand({ datastoreId, imageSetId, imageFrameInformation: { imageFrameId } }))).imageFrameBlob!.transformToByteArray());
-  const latestOf = async (imageSetId: string) => (await client.send(new GetImageSetCommand({ datastoreId, imageSetId }))).versionId!;
 
   before(async () => {
     server = await startServer({ env: { TESSERA_DATASTORE_TRANSITION_DELAY_MS: '20', TESSERA_MAX_FRAMES_PER_COPY: '5' } });

@@ -282,9 +282,8 @@ async function updateImageSetMetadata(request: BoundRequest, context: RequestCon
     v.throwIfAny();
     updates = { kind: 'revert', revertToVersionId: Number(revertToVersionId) };
   } else {
-    const dicomUpdates = body.DICOMUpdates;
-    if (typeof dicomUpdates !== 'object' || Array.isArray(dicomUpdates)) throw new ValidationException('DICOMUpdates must be a JSON object');
-    const fields = dicomUpdates as Record<string, unknown>;
+    const fields = jsonObject(body.DICOMUpdates);
+    if (fields === undefined) throw new ValidationException('DICOMUpdates must be a JSON object');
     const updatableAttributes = dicomAttribute(v, 'updateImageSetMetadataUpdates.DICOMUpdates.updatableAttributes', fields.updatableAttributes);
     const removableAttributes = dicomAttribute(v, 'updateImageSetMetadataUpdates.DICOMUpdates.removableAttributes', fields.removableAttributes);
     v.throwIfAny();
@@ -304,6 +303,11 @@ async function updateImageSetMetadata(request: BoundRequest, context: RequestCon
     },
     context,
   );
+}
+
+/** A JSON object member as a record; undefined for anything else (null, arrays, scalars). */
+function jsonObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** A `DICOMAttribute` blob: base64 on the wire, 1..30000 bytes decoded (the 10 KB payload quota is checked later). */
@@ -327,23 +331,22 @@ async function copyImageSet(request: BoundRequest, context: RequestContext, hand
   const promoteToPrimary = v.boolean('promoteToPrimary', request.queryValue('promoteToPrimary'), false) ?? false;
   v.throwIfAny();
   const body = request.json();
-  const source = body.sourceImageSet;
-  if (source === undefined || source === null || typeof source !== 'object' || Array.isArray(source)) {
-    v.add('copyImageSetInformation.sourceImageSet', source ?? null, 'Member must not be null');
+  const sourceFields = jsonObject(body.sourceImageSet);
+  if (sourceFields === undefined) {
+    v.add('copyImageSetInformation.sourceImageSet', body.sourceImageSet ?? null, 'Member must be a structure');
     v.throwIfAny();
   }
-  const sourceFields = source as Record<string, unknown>;
-  const sourceLatestVersionId = v.string('copyImageSetInformation.sourceImageSet.latestVersionId', sourceFields.latestVersionId, SHAPES.ImageSetExternalVersionId, true);
+  const sourceLatestVersionId = v.string('copyImageSetInformation.sourceImageSet.latestVersionId', sourceFields!.latestVersionId, SHAPES.ImageSetExternalVersionId, true);
   let copiableAttributes: string | undefined;
-  const copies = sourceFields.DICOMCopies;
+  const copies = sourceFields!.DICOMCopies;
   if (copies !== undefined && copies !== null) {
-    const copyFields = (typeof copies === 'object' && !Array.isArray(copies) ? copies : {}) as Record<string, unknown>;
+    const copyFields = jsonObject(copies) ?? {};
     copiableAttributes = v.string('copyImageSetInformation.sourceImageSet.DICOMCopies.copiableAttributes', copyFields.copiableAttributes, SHAPES.CopiableAttributes, true);
   }
   let destination: { imageSetId: ImageSetId; latestVersionId: string } | undefined;
   const target = body.destinationImageSet;
   if (target !== undefined && target !== null) {
-    const targetFields = (typeof target === 'object' && !Array.isArray(target) ? target : {}) as Record<string, unknown>;
+    const targetFields = jsonObject(target) ?? {};
     const imageSetId = v.string('copyImageSetInformation.destinationImageSet.imageSetId', targetFields.imageSetId, SHAPES.ImageSetId, true);
     const latestVersionId = v.string('copyImageSetInformation.destinationImageSet.latestVersionId', targetFields.latestVersionId, SHAPES.ImageSetExternalVersionId, true);
     destination = { imageSetId: imageSetId as ImageSetId, latestVersionId: latestVersionId! };
