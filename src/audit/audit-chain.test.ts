@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { canonicalJson } from './audit-chain.js';
+import { canonicalJson, chainHash, checkLine, EMPTY_CHAIN, sealRecord } from './audit-chain.js';
 import { verifyAuditFolder, queryAuditFolder } from './audit-files.js';
 import { buildAuditRecord, type AuditRecord } from './audit-record.js';
 import { FileAuditLog } from './file-audit-log.js';
@@ -52,6 +52,20 @@ async function lines(path: string): Promise<string[]> {
 
 test('canonical JSON sorts keys at every level', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null }, u: undefined }), '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+});
+
+test('sealing gives the line and hash of the chain definition: JSON of record + chain, hash over the canonical form', () => {
+  const data = record(3, 'GetImageFrame');
+  const withOddMembers = { ...data, userAgent: undefined, requestParameters: { 'a"quoted\\key': [1, undefined, { b: 'é' }] } } as unknown as AuditRecord;
+  for (const r of [data, withOddMembers]) {
+    const head = { sequence: 41, hash: 'f'.repeat(64) };
+    const sealed = sealRecord(r, head);
+    const expectedHash = chainHash(head.hash, { ...r, tesseraChain: { sequence: 42, previousHash: head.hash } });
+    assert.equal(sealed.line, JSON.stringify({ ...r, tesseraChain: { sequence: 42, previousHash: head.hash, hash: expectedHash } }));
+    assert.deepEqual(sealed.head, { sequence: 42, hash: expectedHash });
+    assert.equal(checkLine(sealed.line, head).ok, true);
+  }
+  assert.equal(checkLine(sealRecord(data, EMPTY_CHAIN).line.replace('GetImageFrame', 'GetImageFrames'), EMPTY_CHAIN).ok, false);
 });
 
 test('an untouched log verifies; records carry sequence, previousHash and hash', async () => {

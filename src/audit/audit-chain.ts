@@ -15,15 +15,43 @@ export const EMPTY_CHAIN: ChainHead = { sequence: 0, hash: GENESIS_HASH };
 /** JSON with object keys sorted (code-unit order) at every level; undefined members are left out as JSON.stringify does. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const object = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(object).sort()) {
-    const member = object[key];
-    if (member === undefined || typeof member === 'function') continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined ? 'null' : canonicalJson(item);
+    }
+    return `${out}]`;
   }
-  return `{${parts.join(',')}}`;
+  return canonicalObject(value as Record<string, unknown>, Object.keys(value).sort(), undefined, undefined);
+}
+
+// Sealing runs once per audited request (every GetImageFrame): string building instead of arrays and joins, quoted keys
+// remembered, and the chain member merged in without copying the record halved its cost.
+const QUOTED_KEYS = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED_KEYS.size < 10_000) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
+
+/** canonicalJson of `object`, read through `sortedKeys`; `extraKey` (one of them) reads `extraValue` instead. */
+function canonicalObject(object: Record<string, unknown>, sortedKeys: readonly string[], extraKey: string | undefined, extraValue: unknown): string {
+  let out = '{';
+  let first = true;
+  for (const key of sortedKeys) {
+    const member = key === extraKey ? extraValue : object[key];
+    if (member === undefined || typeof member === 'function') continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${quotedKey(key)}:${canonicalJson(member)}`;
+  }
+  return `${out}}`;
 }
 
 export function chainHash(previousHash: string, recordWithoutHash: unknown): string {
@@ -33,10 +61,21 @@ export function chainHash(previousHash: string, recordWithoutHash: unknown): str
 /** The record as one line (no newline) chained after `head`, and the new head. */
 export function sealRecord(record: AuditRecord, head: ChainHead): { readonly line: string; readonly head: ChainHead } {
   const sequence = head.sequence + 1;
-  const unsealed = { ...record, tesseraChain: { sequence, previousHash: head.hash } };
-  const hash = chainHash(head.hash, unsealed);
+  const unhashed = { sequence, previousHash: head.hash };
+  const body = JSON.stringify(record);
+  if (record.tesseraChain !== undefined || body === '{}') {
+    const hash = chainHash(head.hash, { ...record, tesseraChain: unhashed });
+    return { line: JSON.stringify({ ...record, tesseraChain: { ...unhashed, hash } }), head: { sequence, hash } };
+  }
+  // The same hash as chainHash(head.hash, { ...record, tesseraChain: unhashed }) and the same line as
+  // JSON.stringify({ ...record, tesseraChain: chain }), without copying the record twice.
+  const keys = Object.keys(record);
+  keys.push('tesseraChain');
+  keys.sort();
+  const canonical = canonicalObject(record as unknown as Record<string, unknown>, keys, 'tesseraChain', unhashed);
+  const hash = createHash('sha256').update(head.hash).update(canonical).digest('hex');
   const chain: AuditChain = { sequence, previousHash: head.hash, hash };
-  return { line: JSON.stringify({ ...record, tesseraChain: chain }), head: { sequence, hash } };
+  return { line: `${body.slice(0, -1)},"tesseraChain":${JSON.stringify(chain)}}`, head: { sequence, hash } };
 }
 
 export type LineCheck =

@@ -3,6 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId, type DatastoreId, type DatastoreStatus } from '../api/index.js';
 import { buildEvent, type Outbox } from '../events/index.js';
+import type { DataKey } from '../keys/index.js';
+import { DatastoreKeys } from './datastore-keys.js';
 import type { DatastoreRecord } from './datastore-record.js';
 import type { DatastoreRepository, IdempotencyKey } from './datastore-repository.js';
 
@@ -131,6 +133,46 @@ export function runDatastoreRepositoryContract(adapterName: string, makeFixture:
       // A DELETED store reads as absent once its retention has passed.
       assert.equal((await f.repository.get(empty.id, 5))?.status, 'DELETED');
       assert.equal(await f.repository.get(empty.id, 6), undefined);
+    });
+
+    it('changes its generation with every change, so DatastoreKeys stops serving a deleted store at once', async () => {
+      let reads = 0;
+      const keys = new DatastoreKeys(
+        {
+          find: async (id) => {
+            reads++;
+            return f.repository.get(id, 0);
+          },
+          changeGeneration: () => f.repository.changeGeneration(),
+        },
+        { unwrapDataKey: (wrapped) => ({ wrapped }) as unknown as DataKey },
+      );
+      const d = record();
+      let generation = f.repository.changeGeneration();
+      const changed = () => {
+        const next = f.repository.changeGeneration();
+        const moved = next !== generation;
+        generation = next;
+        return moved;
+      };
+      await create(d);
+      assert.ok(changed(), 'create');
+      assert.ok(await keys.keyFor(d.id));
+      assert.ok(await keys.keyFor(d.id));
+      assert.equal(reads, 1, 'the second lookup is served from the cache');
+      await f.repository.transition(d.id, 'CREATING', 'ACTIVE', event, 2);
+      assert.ok(changed(), 'transition');
+      assert.equal(await f.repository.transition(d.id, 'CREATING', 'ACTIVE', event, 2), undefined);
+      await f.repository.get(d.id, 0);
+      assert.ok(!changed(), 'a refused transition or a read changes nothing');
+      assert.ok(await keys.keyFor(d.id));
+      assert.equal(reads, 2, 'read again after the change');
+      assert.equal((await f.repository.beginDelete(d.id, event, 3)).kind, 'deleting');
+      assert.ok(changed(), 'beginDelete');
+      await f.repository.transition(d.id, 'DELETING', 'DELETED', event, 4);
+      assert.ok(changed(), 'deletion');
+      assert.equal(await keys.keyFor(d.id), undefined, 'a deleted store has no key, without waiting');
+      assert.equal(await keys.keyFor(newId<DatastoreId>()), undefined);
     });
 
     it('lists oldest first with keyset paging and a status filter', async () => {

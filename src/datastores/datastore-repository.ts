@@ -39,6 +39,12 @@ export interface DatastoreRepository {
     readonly maxActiveDatastores: number;
   }): Promise<CreateDatastoreResult>;
 
+  /**
+   * A number that changes with every committed or attempted change of any data store record, so that a reader may keep
+   * what it read while the number stays the same. Every writer of data store records is this repository, in this process.
+   */
+  changeGeneration(): number;
+
   /** A DELETED data store whose updatedAt is older than `hideDeletedBeforeMs` reads as absent. */
   get(id: DatastoreId, hideDeletedBeforeMs: number): Promise<DatastoreRecord | undefined>;
 

@@ -103,6 +103,11 @@ export class DatastoreService {
   }
 
   /** For other features: the data store, which must exist (any status). */
+  /** See DatastoreRepository.changeGeneration. */
+  changeGeneration(): number {
+    return this.options.repository.changeGeneration();
+  }
+
   async find(datastoreId: DatastoreId): Promise<DatastoreRecord | undefined> {
     return this.options.repository.get(datastoreId, this.hideDeletedBeforeMs());
   }

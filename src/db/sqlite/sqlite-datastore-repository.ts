@@ -35,6 +35,8 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
   private readonly createTransaction;
   private readonly beginDeleteTransaction;
   private readonly transitionTransaction;
+  /** Bumped inside every transaction that writes the datastores table (this class is its only writer). */
+  private generation = 0;
 
   constructor(private readonly db: Db) {
     this.statements = {
@@ -79,6 +81,7 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
         const activeCount = this.statements.countActive.get()!.n;
         if (activeCount >= input.maxActiveDatastores) return { kind: 'quota-exceeded', activeCount };
         const d = input.datastore;
+        this.generation++;
         this.statements.insert.run({
           id: d.id,
           name: d.name,
@@ -104,6 +107,7 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
         if (row.status !== 'ACTIVE' && row.status !== 'CREATE_FAILED') return { kind: 'wrong-status', status: row.status as DatastoreStatus };
         if (this.statements.hasImageSets.get(id) !== undefined) return { kind: 'has-image-sets' };
         if (this.statements.hasRunningJobs.get(id) !== undefined) return { kind: 'has-running-jobs' };
+        this.generation++;
         this.statements.setStatus.run('DELETING', atMs, id, row.status);
         const datastore = { ...toRecord(row), status: 'DELETING' as const, updatedAtMs: atMs };
         insertOutboxEvent(db, event(datastore), atMs);
@@ -114,6 +118,7 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
     this.transitionTransaction = db.transaction(
       (id: string, from: DatastoreStatus, to: DatastoreStatus, event: (datastore: DatastoreRecord) => EventEnvelope, atMs: number) => {
         if (this.statements.setStatus.run(to, atMs, id, from).changes === 0) return undefined;
+        this.generation++;
         if (to === 'DELETED') {
           deleteResourceTags(db, id, true);
           this.statements.dropDataKey.run(id); // crypto-shredding: nothing of the store can be decrypted any more
@@ -127,6 +132,10 @@ export class SqliteDatastoreRepository implements DatastoreRepository {
 
   async create(input: Parameters<DatastoreRepository['create']>[0]): Promise<CreateDatastoreResult> {
     return this.createTransaction.immediate(input);
+  }
+
+  changeGeneration(): number {
+    return this.generation;
   }
 
   async get(id: DatastoreId, hideDeletedBeforeMs: number): Promise<DatastoreRecord | undefined> {
