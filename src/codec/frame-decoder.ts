@@ -23,11 +23,11 @@ export interface SourceFrame {
 const LOSSY_HTJ2K = '1.2.840.10008.1.2.4.203';
 
 /**
- * HTJ2K sources: OpenJPH (fast) for one component; OpenJPEG for lossy and colour codestreams, because the OpenJPH
- * JS binding misplaces decoded lines of multi-component images without RCT or wider than 8 bits.
+ * HTJ2K sources: OpenJPH (fast; colour without RCT is put back in order by decodeHtj2k), OpenJPEG for the lossy
+ * syntax, as the corpus' reference decoder. OpenJPEG's binding cannot decode colour wider than 8 bits at all.
  */
-function decodeHtj2kSource(uid: string, frame: Uint8Array, pixel: PixelDescription): Promise<DecodedImage> {
-  return uid === LOSSY_HTJ2K || pixel.samplesPerPixel > 1 ? decodeJpeg2000(frame) : decodeHtj2k(frame);
+function decodeHtj2kSource(uid: string, frame: Uint8Array): Promise<DecodedImage> {
+  return uid === LOSSY_HTJ2K ? decodeJpeg2000(frame) : decodeHtj2k(frame);
 }
 
 export async function decodeSourceFrame(source: SourceFrame): Promise<RawSamples> {
@@ -50,7 +50,7 @@ export async function decodeSourceFrame(source: SourceFrame): Promise<RawSamples
     case 'jpeg-2000':
       return fromJpeg2000(await decodeJpeg2000(frame), pixel);
     case 'htj2k':
-      return fromJpeg2000(await decodeHtj2kSource(uid, frame, pixel), pixel);
+      return fromJpeg2000(await decodeHtj2kSource(uid, frame), pixel);
     case 'none':
       throw new FrameTranscodeError(`No decoder for transfer syntax ${uid} (${transferSyntaxName(uid) ?? 'unknown'})`);
   }

@@ -1,7 +1,7 @@
 // HTJ2K (ISO/IEC 15444-15) with OpenJPH: the stored-frame encoder of behavior.md §9 and its decoder.
 import { FrameTranscodeError } from './frame-transcode-error.js';
 import { joinComponentCodestreams } from './j2k-codestream.js';
-import { componentPlane, decompositionsFor, interleaveComponents, sizeAtLevel, type DecodedImage, type SampleImage } from './sample-image.js';
+import { componentPlane, decompositionsFor, sizeAtLevel, type DecodedImage, type SampleImage } from './sample-image.js';
 import { copyOut, openJph, using } from './wasm-modules.js';
 
 const RPCL = 2;
@@ -23,14 +23,12 @@ export async function encodeHtj2k(image: SampleImage, useColorTransform: boolean
     // OpenJPH's JS binding handles several components only as 8-bit RCT: it reads 16-bit input as if it had one
     // component (every component gets the first plane), and without RCT it places decoded lines wrongly (at
     // reduced resolutions for 8-bit, always for 16-bit). So such images are encoded one component at a time
-    // and joined without a colour transform; reading back decodes the component codestreams, whose packets the
-    // joined codestream carries unchanged (checked with ojph_expand and opj_decompress in the tests).
+    // and joined without a colour transform (also checked with ojph_expand and opj_decompress in the tests). Reading
+    // back decodes the joined codestream itself, the bytes that are stored.
     const parts: Uint8Array[] = [];
     for (let c = 0; c < image.components; c++) parts.push(await encodeOne(componentPlane(image, c), false));
-    return {
-      codestream: joinComponentCodestreams(parts),
-      decode: async (level) => interleaveComponents(await Promise.all(parts.map((part) => decodeHtj2k(part, level)))),
-    };
+    const codestream = joinComponentCodestreams(parts);
+    return { codestream, decode: (level) => decodeHtj2k(codestream, level) };
   }
   const codestream = await encodeOne(image, isRct);
   return { codestream, decode: (level) => decodeHtj2k(codestream, level) };
@@ -79,10 +77,14 @@ export function decodeHtj2k(codestream: Uint8Array, level = 0): Promise<DecodedI
       if (info.bitsPerSample > 16) throw new FrameTranscodeError(`HTJ2K precision ${info.bitsPerSample} is above 16 bits`);
       const width = sizeAtLevel(info.width, level);
       const height = sizeAtLevel(info.height, level);
-      const bytes = copyOut(decoder.getDecodedBuffer());
-      if (bytes.length !== width * height * info.componentCount * bytesPerSample) {
-        throw new FrameTranscodeError(`HTJ2K decoder returned ${bytes.length} bytes for ${width}x${height}x${info.componentCount}`);
+      const decoded = copyOut(decoder.getDecodedBuffer());
+      if (decoded.length !== width * height * info.componentCount * bytesPerSample) {
+        throw new FrameTranscodeError(`HTJ2K decoder returned ${decoded.length} bytes for ${width}x${height}x${info.componentCount}`);
       }
+      const bytes =
+        info.componentCount > 1 && info.isUsingColorTransform !== true
+          ? fromPlanarPullOrder(decoded, width, height, info.componentCount, bytesPerSample)
+          : decoded;
       return {
         bytes,
         width,
@@ -95,4 +97,33 @@ export function decodeHtj2k(codestream: Uint8Array, level = 0): Promise<DecodedI
       };
     }),
   );
+}
+
+/**
+ * The OpenJPH JS binding (2.4.11) decodes a multi-component codestream without colour transform in planar mode, where
+ * OpenJPH hands out every line of component 0, then of component 1, and so on, but the binding writes the k-th line it
+ * pulls to row ⌊k/C⌋, component k mod C, as if they came interleaved. No line is lost, only misplaced: the k-th slot
+ * holds line k mod H of component ⌊k/H⌋. This puts every line back (checked at every resolution level, 8 and 16 bits,
+ * signed and unsigned, in htj2k-codec.test.ts, and against MANIFEST checksums over the corpus).
+ */
+export function fromPlanarPullOrder(scrambled: Uint8Array, width: number, height: number, components: number, bytesPerSample: number): Uint8Array {
+  const out = new Uint8Array(scrambled.length);
+  const sampleBytes = bytesPerSample;
+  const rowBytes = width * components * sampleBytes;
+  for (let k = 0; k < height * components; k++) {
+    const fromRow = Math.floor(k / components);
+    const fromComponent = k % components;
+    const toComponent = Math.floor(k / height);
+    const toRow = k % height;
+    const from = fromRow * rowBytes + fromComponent * sampleBytes;
+    const to = toRow * rowBytes + toComponent * sampleBytes;
+    const step = components * sampleBytes;
+    for (let x = 0; x < width; x++) {
+      const a = from + x * step;
+      const b = to + x * step;
+      out[b] = scrambled[a]!;
+      if (sampleBytes === 2) out[b + 1] = scrambled[a + 1]!;
+    }
+  }
+  return out;
 }

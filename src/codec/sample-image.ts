@@ -51,23 +51,6 @@ export function componentPlane(image: SampleImage, component: number): SampleIma
   return { ...image, bytes, components: 1 };
 }
 
-/** The inverse of componentPlane for decoded single-component images of equal size. */
-export function interleaveComponents(planes: readonly DecodedImage[]): DecodedImage {
-  const first = planes[0];
-  if (!first) throw new Error('interleaveComponents needs at least one plane');
-  const size = first.bytesPerSample;
-  const components = planes.length;
-  const pixels = first.width * first.height;
-  const bytes = new Uint8Array(pixels * components * size);
-  planes.forEach((plane, c) => {
-    for (let i = 0; i < pixels; i++) {
-      const to = (i * components + c) * size;
-      for (let b = 0; b < size; b++) bytes[to + b] = plane.bytes[i * size + b]!;
-    }
-  });
-  return { ...first, bytes, components };
-}
-
 /**
  * Clips samples to the codestream's nominal range. A reduced-resolution (LL) image can overshoot it near
  * extreme values; OpenJPEG clips there, the OpenJPH JS binding only clips to the 8/16-bit container, so

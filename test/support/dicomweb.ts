@@ -28,7 +28,39 @@ export async function importCorpus(server: RunningServer, client: MedicalImaging
   );
   const job = await waitForJob(client, datastoreId!, jobId!);
   assert.equal(job.jobStatus, 'COMPLETED', job.message);
+  const success = await readFile(join(bucket, job.outputS3Uri!.slice('s3://'.length), 'SUCCESS', 'success.ndjson'), 'utf8');
+  const placed = new Map<string, Placement>();
+  const lastWriter = new Map<string, string>();
+  const lines = success.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { inputFile: string; importResponse: { imageSetId: string; isPrimary: boolean } });
+  // A job commits its files in key order: of several files with one SOP Instance UID in one image set, the last one is
+  // the instance the image set holds now.
+  for (const { inputFile, importResponse } of lines.sort((a, b) => (a.inputFile < b.inputFile ? -1 : 1))) {
+    const file = files.find((f) => inputFile === `${name}/${f.path}`);
+    if (file === undefined) continue;
+    placed.set(file.path, { imageSetId: importResponse.imageSetId, isPrimary: importResponse.isPrimary, isSuperseded: false });
+    const key = `${importResponse.imageSetId}|${file.sop_instance_uid}`;
+    const earlier = lastWriter.get(key);
+    if (earlier !== undefined) placed.set(earlier, { ...placed.get(earlier)!, isSuperseded: true });
+    lastWriter.set(key, file.path);
+  }
+  importedImageSets.set(datastoreId!, placed);
   return datastoreId!;
+}
+
+/** Where a job put a file; superseded: a later file of the job replaced the instance (same SOP Instance UID). */
+export interface Placement {
+  readonly imageSetId: string;
+  readonly isPrimary: boolean;
+  readonly isSuperseded: boolean;
+}
+
+const importedImageSets = new Map<string, Map<string, Placement>>();
+
+/** The image set an importCorpus job put a corpus file into (several corpus files share their UIDs). */
+export function imageSetOfFile(datastoreId: string, path: string): Placement {
+  const placed = importedImageSets.get(datastoreId)?.get(path);
+  if (placed === undefined) throw new Error(`${path} was not imported into ${datastoreId}`);
+  return placed;
 }
 
 
