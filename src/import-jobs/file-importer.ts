@@ -110,7 +110,7 @@ export async function importFile(
     studyInstanceUID: text(instance.dataset, '0020000D')!,
     seriesInstanceUID: text(instance.dataset, '0020000E')!,
     sopInstanceUID,
-    document: { dataset: instance.dataset, fileMeta: instance.fileMeta, storedTransferSyntaxUID, frames },
+    document: { dataset: withWarningReason(instance.dataset, warnings), fileMeta: instance.fileMeta, storedTransferSyntaxUID, frames },
     storedFrames,
     ...(pixelBlob !== undefined ? { pixelBlob } : {}),
     warnings,
@@ -191,6 +191,21 @@ function applyOverrides(instance: ParsedInstance, overrides: readonly MetadataOv
   }
   return { ...instance, dataset };
 }
+
+/**
+ * The data set as stored: an instance imported with a warning carries its code in WarningReason (0008,1196, US), an
+ * instance-level attribute of the metadata document, which is what QIDO-RS matches (dicomweb.md §6.4, behavior.md
+ * §4.3). The element has VM 1, so of several warnings the first one collected is kept (constraint warnings, then parse
+ * warnings, then pixel data ones — a fixed order); it is the same one the STOW-RS response reports. Without a warning
+ * the data set is left as the file has it.
+ */
+export function withWarningReason(dataset: DicomJsonDataset, warnings: readonly ImportWarning[]): DicomJsonDataset {
+  const first = warnings[0];
+  if (first === undefined) return dataset;
+  return { ...dataset, [WARNING_REASON_TAG]: { vr: 'US', Value: [WARNING_CODES[first.code]] } };
+}
+
+const WARNING_REASON_TAG = '00081196';
 
 const IDENTIFYING_TAGS = new Set(['0020000D', '0020000E', '00080018', '00080016', '7FE00010']);
 
