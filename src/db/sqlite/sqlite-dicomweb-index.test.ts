@@ -1,6 +1,10 @@
 // The QIDO index on SQLite: study rows aggregate their primary series; study searches are served by indexes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteDb } from './sqlite-db.js';
 import type { SqliteDicomwebIndex } from './sqlite-dicomweb-index.js';
 import type { QidoImageSetRows, QidoQuery } from '../../dicomweb/index.js';
@@ -41,6 +45,38 @@ describe('SqliteDicomwebIndex', () => {
     await index.replaceImageSetRows('ds', 'b', '1.1', undefined, 3000);
     assert.equal((await index.searchQido(query({}))).length, 0);
     db.close();
+  });
+
+  it('an image set moving to another study recomputes both study rows in the same replacement', async () => {
+    const db = SqliteDb.open(':memory:');
+    const index = db.dicomweb;
+    await index.replaceImageSetRows('ds', 'a', '1.1', rows('1.1', '1.1.1', 'CT', 'P1', ['1.1.1.1']), 1000);
+    await index.replaceImageSetRows('ds', 'a', '2.2', rows('2.2', '1.1.1', 'CT', 'P1', ['1.1.1.1']), 2000);
+    assert.deepEqual((await index.searchQido(query({}))).map((r) => JSON.parse(r.studyJson)['0020000D'].Value[0]), ['2.2']);
+    await index.replaceImageSetRows('ds', 'a', undefined, undefined, 3000);
+    assert.equal((await index.searchQido(query({}))).length, 0, 'a removed image set takes its study row with it');
+    db.close();
+  });
+
+  it('lists the image sets with rows page by page (also instance rows without their series), and drops studies without series', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-qido-index-'));
+    const db = SqliteDb.open(join(dir, 'index.sqlite'));
+    const index = db.dicomweb;
+    await index.replaceImageSetRows('ds', 'a', '1.1', rows('1.1', '1.1.1', 'CT', 'P1', ['1.1.1.1']), 1000);
+    await index.replaceImageSetRows('ds', 'b', '1.2', rows('1.2', '1.2.1', 'CT', 'P1', ['1.2.1.1']), 1000);
+    await index.replaceImageSetRows('other', 'c', '1.3', rows('1.3', '1.3.1', 'CT', 'P2', ['1.3.1.1']), 1000);
+    const raw = new Database(join(dir, 'index.sqlite'));
+    raw.exec("DELETE FROM dicomweb_series WHERE image_set_id = 'b'"); // its instance rows and its study row stay behind
+    raw.close();
+    const firstPage = await index.listIndexedImageSets(undefined, undefined, 2);
+    assert.deepEqual(firstPage, [{ datastoreId: 'ds', imageSetId: 'a' }, { datastoreId: 'ds', imageSetId: 'b' }]);
+    assert.deepEqual(await index.listIndexedImageSets(undefined, firstPage[1], 2), [{ datastoreId: 'other', imageSetId: 'c' }]);
+    assert.deepEqual(await index.listIndexedImageSets('other', undefined, 10), [{ datastoreId: 'other', imageSetId: 'c' }]);
+    assert.equal(await index.dropStudiesWithoutSeries('other'), 0);
+    assert.equal(await index.dropStudiesWithoutSeries(undefined), 1, "b's study");
+    assert.equal((await index.searchQido(query({}))).length, 1);
+    db.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('serves study searches from indexes (no scan of the studies table)', () => {

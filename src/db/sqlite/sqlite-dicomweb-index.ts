@@ -1,7 +1,7 @@
 // DicomwebIndex on SQLite: whole pixel blobs (migration 7) and the QIDO-RS rows (migration 11). Study rows are
 // aggregates of their primary series rows, recomputed in the same transaction as any change to those.
 import type Database from 'better-sqlite3';
-import type { DicomwebIndex, QidoCondition, QidoImageSetRows, QidoQuery, QidoRow, StoredPixelBlob } from '../../dicomweb/index.js';
+import type { DicomwebIndex, IndexedImageSet, QidoCondition, QidoImageSetRows, QidoQuery, QidoRow, StoredPixelBlob } from '../../dicomweb/index.js';
 
 type Db = Database.Database;
 
@@ -60,6 +60,19 @@ export class SqliteDicomwebIndex implements DicomwebIndex {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       dropStudy: db.prepare<[string, string]>('DELETE FROM dicomweb_studies WHERE datastore_id = ? AND study_instance_uid = ?'),
+      // Image sets with any row, in key order (series rows and instance rows are checked apart: either may be left over).
+      indexedImageSets: db.prepare<{ datastoreId: string | null; afterDatastore: string; afterImageSet: string; limit: number }, { datastore_id: string; image_set_id: string }>(
+        `SELECT datastore_id, image_set_id FROM dicomweb_series
+           WHERE (datastore_id, image_set_id) > (@afterDatastore, @afterImageSet) AND (@datastoreId IS NULL OR datastore_id = @datastoreId)
+         UNION
+         SELECT DISTINCT datastore_id, image_set_id FROM dicomweb_instances
+           WHERE (datastore_id, image_set_id) > (@afterDatastore, @afterImageSet) AND (@datastoreId IS NULL OR datastore_id = @datastoreId)
+         ORDER BY 1, 2 LIMIT @limit`,
+      ),
+      orphanStudies: db.prepare<{ datastoreId: string | null }>(
+        `DELETE FROM dicomweb_studies WHERE (@datastoreId IS NULL OR datastore_id = @datastoreId) AND NOT EXISTS
+           (SELECT 1 FROM dicomweb_series s WHERE s.datastore_id = dicomweb_studies.datastore_id AND s.study_instance_uid = dicomweb_studies.study_instance_uid)`,
+      ),
       // The study's attributes come from its most recently updated series (all primary series of a study agree, §5.2).
       // INDEXED BY: without statistics SQLite would walk every series of the data store.
       putStudy: db.prepare<{ datastoreId: string; study: string }>(
@@ -73,6 +86,8 @@ export class SqliteDicomwebIndex implements DicomwebIndex {
     };
     this.replaceTransaction = db.transaction((datastoreId: string, imageSetId: string, study: string | undefined, rows: QidoImageSetRows | undefined, atMs: number) => {
       const s = this.statements;
+      // The study the image set leaves (its StudyInstanceUID changed, or it is gone) is recomputed in the same transaction.
+      const previousStudy = s.studyOf.get(datastoreId, imageSetId)?.study_instance_uid;
       s.dropSeries.run(datastoreId, imageSetId);
       s.dropInstances.run(datastoreId, imageSetId);
       if (rows !== undefined) {
@@ -94,9 +109,10 @@ export class SqliteDicomwebIndex implements DicomwebIndex {
         });
         for (const i of rows.instances) s.insertInstance.run(datastoreId, imageSetId, i.sopInstanceUID, i.sopClassUID, i.instanceNumber, i.warningReason, i.instanceJson, atMs);
       }
-      if (study !== undefined) {
-        s.dropStudy.run(datastoreId, study);
-        s.putStudy.run({ datastoreId, study });
+      for (const changed of new Set([study, previousStudy])) {
+        if (changed === undefined) continue;
+        s.dropStudy.run(datastoreId, changed);
+        s.putStudy.run({ datastoreId, study: changed });
       }
     });
   }
@@ -106,12 +122,18 @@ export class SqliteDicomwebIndex implements DicomwebIndex {
     return row === undefined ? undefined : { blobKey: row.blob_key, transferSyntaxUID: row.transfer_syntax_uid };
   }
 
-  async studyOfImageSet(datastoreId: string, imageSetId: string): Promise<string | undefined> {
-    return this.statements.studyOf.get(datastoreId, imageSetId)?.study_instance_uid;
-  }
-
   async replaceImageSetRows(datastoreId: string, imageSetId: string, study: string | undefined, rows: QidoImageSetRows | undefined, atMs: number): Promise<void> {
     this.replaceTransaction.immediate(datastoreId, imageSetId, study, rows, atMs);
+  }
+
+  async listIndexedImageSets(datastoreId: string | undefined, after: IndexedImageSet | undefined, limit: number): Promise<IndexedImageSet[]> {
+    return this.statements.indexedImageSets
+      .all({ datastoreId: datastoreId ?? null, afterDatastore: after?.datastoreId ?? '', afterImageSet: after?.imageSetId ?? '', limit })
+      .map((r) => ({ datastoreId: r.datastore_id, imageSetId: r.image_set_id }));
+  }
+
+  async dropStudiesWithoutSeries(datastoreId: string | undefined): Promise<number> {
+    return this.statements.orphanStudies.run({ datastoreId: datastoreId ?? null }).changes;
   }
 
   /** The query plan of a QIDO query (tests check that study searches are index-served). */
