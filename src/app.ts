@@ -1,5 +1,6 @@
 // Composition root: chooses the adapters for the configuration and wires the features to the HTTP edge.
 import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ import { TesseraMetrics } from './metrics/index.js';
 import { IamAdministration, PolicyAuthorizer, StoredPrincipalPolicies } from './iam/index.js';
 import { EffectiveTags } from './tagging/index.js';
 import { RequestThrottle } from './throttling/index.js';
-import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService } from './dicomweb/index.js';
+import { ImageSetResolver, QidoIndexer, QidoService, StowService, WadoService, type QidoRebuildResult } from './dicomweb/index.js';
 
 export interface App {
   readonly accountId: string;
@@ -342,6 +343,35 @@ export async function openIamAdministration(dataDir: string, configuredAccountId
   const accountId = await resolveAccountId(dataFolder, configuredAccountId);
   const db = SqliteDb.open(dataFolder.indexPath);
   return { administration: new IamAdministration(db.iam, db.credentials, keyRing, accountId), close: () => db.close() };
+}
+
+/** What `tessera dicomweb reindex` works on: the data folder's index and blobs, opened beside a running server. */
+export async function openQidoReindex(dataDir: string): Promise<{ reindex(datastoreId: string | undefined): Promise<QidoRebuildResult>; close(): void }> {
+  const dataFolder = await openDataFolder(dataDir);
+  // A mistyped --data-dir must not quietly create an empty data folder and report nothing to rebuild.
+  if (!existsSync(dataFolder.indexPath)) throw new Error(`no Tessera index at ${dataFolder.indexPath} (check --data-dir)`);
+  const keyRing = new KeyRing(await loadOrCreateMasterKey(dataFolder.root));
+  const db = SqliteDb.open(dataFolder.indexPath);
+  // Deleted data stores read as DELETED (no key): their image sets' rows are removed, not rebuilt.
+  const keys = new DatastoreKeys({ find: (id) => db.datastores.get(id, 0), changeGeneration: () => db.datastores.changeGeneration() }, keyRing);
+  const indexer = new QidoIndexer(db.imageSets, new ImageSetDocuments(new SealedBlobStore(new FilesystemBlobStore(dataFolder.blobsPath))), keys, db.dicomweb);
+  return {
+    async reindex(datastoreId) {
+      if (datastoreId !== undefined) {
+        if ((await db.datastores.get(datastoreId as DatastoreId, 0)) === undefined) throw new ResourceNotFoundException(`Datastore ${datastoreId} does not exist`);
+        return indexer.rebuild([datastoreId]);
+      }
+      const live: string[] = [];
+      for (let after: { createdAtMs: number; id: string } | undefined; ; ) {
+        const page = await db.datastores.list({ status: undefined, after, limit: 500, hideDeletedBeforeMs: 0 });
+        for (const datastore of page) if (datastore.status !== 'DELETED') live.push(datastore.id);
+        if (page.length < 500) break;
+        after = { createdAtMs: page.at(-1)!.createdAtMs, id: page.at(-1)!.id };
+      }
+      return indexer.rebuild(undefined, live);
+    },
+    close: () => db.close(),
+  };
 }
 
 /** The configured event sinks; each keeps its delivery cursor under its name, so names stay stable across restarts. */

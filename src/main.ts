@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Process entry: the only reader of process.env, argv and signals. `tessera serve [flags]`.
-import { buildApp, openIamAdministration } from './app.js';
+import { buildApp, openIamAdministration, openQidoReindex } from './app.js';
+import { DICOMWEB_USAGE, runDicomwebCommand } from './cli/dicomweb-command.js';
 import { IAM_COMMANDS, IAM_USAGE, runIamCommand } from './cli/iam-command.js';
 import { CREDENTIALS_PROFILE } from './auth/credentials-file.js';
 import { ConfigError, loadConfig } from './config/config.js';
@@ -14,6 +15,7 @@ const USAGE = `Usage: tessera serve [--host H] [--port P] [--data-dir DIR] [--re
        tessera audit verify [--data-dir DIR]
        tessera audit query [--data-dir DIR] [--from ISO] [--to ISO] [--principal ARN-or-user] [--action Name] [--resource text]
 ${IAM_USAGE}
+${DICOMWEB_USAGE}
 Every serve flag has an environment twin: --data-dir ↔ TESSERA_DATA_DIR. See README.md.`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -24,6 +26,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'import') return importCommand(rest);
   if (command === 'audit') return auditCommand(rest);
+  if (command === 'dicomweb') {
+    return runDicomwebCommand(rest, process.env, openQidoReindex, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   if ((IAM_COMMANDS as readonly string[]).includes(command)) {
     return runIamCommand(command, rest, process.env, (dataDir) => openIamAdministration(dataDir, process.env.TESSERA_ACCOUNT_ID || undefined), {
       stdout: (text) => process.stdout.write(text),
