@@ -1,11 +1,12 @@
 // AWS Signature Version 4 verification (Authorization header and presigned query) per wire contract §7.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from '../api/errors.js';
+import { decodeAwsChunked, isAwsChunked, STREAMING_SIGNED_PAYLOAD } from './aws-chunked.js';
 import {
   canonicalHeaderValue,
   canonicalQueryString,
@@ -22,6 +23,12 @@ export interface SigV4Request {
   rawQuery: string;  // query string as received, without '?', '' when none
   headers: Readonly<Record<string, string | string[] | undefined>>; // Node's req.headers (lower-case names)
   body: Buffer;      // raw body bytes (empty buffer when none)
+  /**
+   * Given only by routes that take bodies signed with STREAMING-AWS4-HMAC-SHA256-PAYLOAD (STOW-RS): called with the
+   * payload (chunk-decoded, every chunk signature checked; or the body itself when it is not chunk-framed). Other
+   * routes refuse that signing mode.
+   */
+  onStreamingPayload?: (payload: Buffer) => void;
 }
 
 export type SecretLookup<P> = (accessKeyId: string, sessionToken: string | undefined) =>
@@ -103,8 +110,9 @@ function headerValue(headers: SigV4Request['headers'], name: string): string | u
   return value.join(',');
 }
 
+/** One-shot hashing (Node ≥ 20.12): cheaper than a Hash object on the per-request path. */
 function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
@@ -163,9 +171,14 @@ export class SigV4Verifier<P> {
     const found = await this.lookupSecret(cred.accessKeyId, auth.sessionToken);
     if (found === undefined) throw new UnrecognizedClientException();
 
-    const bodyHash = request.body.length === 0 ? EMPTY_SHA256 : sha256Hex(request.body);
     const declared = auth.declaredPayloadHash;
-    if (declared !== undefined && declared !== UNSIGNED_PAYLOAD &&
+    const isStreaming = declared === STREAMING_SIGNED_PAYLOAD;
+    if (isStreaming && (request.onStreamingPayload === undefined || auth.expiresSeconds !== undefined)) {
+      throw new InvalidSignatureException(`x-amz-content-sha256: ${STREAMING_SIGNED_PAYLOAD} is accepted only on STOW-RS requests signed in the Authorization header.`);
+    }
+    // The body is hashed only when the signature covers it (STOW-RS bodies may be a gigabyte).
+    const bodyHash = declared === UNSIGNED_PAYLOAD || isStreaming ? UNSIGNED_PAYLOAD : request.body.length === 0 ? EMPTY_SHA256 : sha256Hex(request.body);
+    if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && !isStreaming &&
         (!HEX_SHA256.test(declared) || declared.toLowerCase() !== bodyHash)) {
       throw new InvalidSignatureException(CONTENT_SHA256_MISMATCH);
     }
@@ -195,6 +208,7 @@ export class SigV4Verifier<P> {
       ok = matches(UNSIGNED_PAYLOAD);
     }
     if (!ok) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
+    if (isStreaming) request.onStreamingPayload!(this.streamingPayload(request, { signingKey, amzDate: auth.amzDate, scope, seedSignature: auth.signature }));
 
     const verified: VerifiedRequest<P> = {
       accessKeyId: cred.accessKeyId,
@@ -205,6 +219,16 @@ export class SigV4Verifier<P> {
     };
     if (auth.sessionToken !== undefined) verified.sessionToken = auth.sessionToken;
     return verified;
+  }
+
+  /** The payload of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD request whose seed signature matched. */
+  private streamingPayload(request: SigV4Request, signing: Parameters<typeof decodeAwsChunked>[1]): Buffer {
+    const payload = isAwsChunked(request.body, request.headers['content-encoding']) ? decodeAwsChunked(request.body, signing) : request.body;
+    const declaredLength = headerValue(request.headers, 'x-amz-decoded-content-length');
+    if (declaredLength !== undefined && declaredLength.trim() !== String(payload.length)) {
+      throw new IncompleteSignatureException(`x-amz-decoded-content-length is ${declaredLength} but the payload has ${payload.length} bytes.`);
+    }
+    return payload;
   }
 
   private parseAuthorizationHeader(value: string | string[], headers: SigV4Request['headers']): ParsedAuth {
@@ -397,7 +421,7 @@ export class SigV4Verifier<P> {
 
   private signingKey(secret: string, date: string, region: string): Buffer {
     // Keyed on a digest so the cache never holds secrets; the digest is far cheaper than the 4-HMAC derivation.
-    const cacheKey = `${createHash('sha256').update(secret).digest('base64')}/${date}/${region}/${this.service}`;
+    const cacheKey = `${hash('sha256', secret, 'base64')}/${date}/${region}/${this.service}`;
     const cached = this.signingKeys.get(cacheKey);
     if (cached !== undefined) {
       this.signingKeys.delete(cacheKey); // re-insert to mark as most recently used

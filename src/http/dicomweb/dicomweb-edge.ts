@@ -47,14 +47,24 @@ export async function serveDicomweb(
     } catch (error) {
       routeError = error;
     }
-    // Authentication comes first: an unsigned request learns nothing about routes or UIDs.
-    principal = await authenticator.authenticate({ method: call.method, rawPath: call.rawPath, rawQuery: call.rawQuery, headers: raw.headers, body: call.body });
+    // Authentication comes first: an unsigned request learns nothing about routes or UIDs. STOW-RS bodies may be signed
+    // chunk by chunk (AWS's documented upload): the authenticator hands back the checked payload.
+    let body = call.body;
+    const isStow = match?.route.operation === 'StoreDICOM' || match?.route.operation === 'StoreDICOMStudy';
+    principal = await authenticator.authenticate({
+      method: call.method,
+      rawPath: call.rawPath,
+      rawQuery: call.rawQuery,
+      headers: raw.headers,
+      body: call.body,
+      ...(isStow ? { onStreamingPayload: (payload: Buffer) => (body = payload) } : {}),
+    });
     if (routeError !== undefined) throw routeError;
     if (match === undefined) throw new UnknownOperationException(`No DICOMweb service matches ${call.method} ${call.rawPath}`);
     const authorization = authorizationRequestOf(match, options.scope);
     await options.authorizer?.authorize(principal, { ...authorization, conditions: { ...authorization.conditions, ...options.conditions } });
     options.throttle?.take(principal.arn.split(':')[4] ?? '', match.route.operation);
-    await handleDicomweb(match, { query: new URLSearchParams(call.rawQuery), headers: raw.headers, body: call.body, protocol: call.protocol, requestId: call.requestId }, response, options.services);
+    await handleDicomweb(match, { query: new URLSearchParams(call.rawQuery), headers: raw.headers, body, protocol: call.protocol, requestId: call.requestId }, response, options.services);
     return { operation: match.route.operation, labels: { datastoreId: match.datastoreId, ...match.labels }, principal, failure: undefined };
   } catch (error) {
     const failure = asApiError(error);
