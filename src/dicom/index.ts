@@ -12,4 +12,14 @@ export {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
   type DatasetEncoding, type FrameCodestream, type TransferSyntax,
 } from './transfer-syntax.js';
-export { writePart10, TESSERA_IMPLEMENTATION_CLASS_UID, type Part10Input, type PixelDataPayload } from './part10-writer.js';
+export {
+  encapsulatedFragment,
+  encapsulatedPixelDataStart,
+  nativePixelDataHeader,
+  sequenceDelimitation,
+  writePart10,
+  writePart10Head,
+  TESSERA_IMPLEMENTATION_CLASS_UID,
+  type Part10Input,
+  type PixelDataPayload,
+} from './part10-writer.js';

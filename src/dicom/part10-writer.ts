@@ -25,6 +25,15 @@ export interface Part10Input {
 
 /** The Part 10 bytes, as chunks (pixel data buffers are not copied). */
 export function writePart10(input: Part10Input): Buffer[] {
+  return [...writePart10Head(input), ...pixelChunks(input.pixelData)];
+}
+
+/**
+ * Everything of a Part 10 file before its Pixel Data: preamble, File Meta Information, the data set. Followed by
+ * nativePixelDataHeader + the frames, or encapsulatedPixelDataStart + encapsulatedFragment per frame +
+ * sequenceDelimitation, it is the file writePart10 gives, written as frames arrive.
+ */
+export function writePart10Head(input: Omit<Part10Input, 'pixelData'>): Buffer[] {
   const meta = new ByteWriter();
   writeElement(meta, '00020001', { vr: 'OB', InlineBinary: Buffer.from([0, 1]).toString('base64') });
   writeElement(meta, '00020002', { vr: 'UI', Value: [input.sopClassUID] });
@@ -47,7 +56,42 @@ export function writePart10(input: Part10Input): Buffer[] {
     if (tag.startsWith('0002') || tag === '7FE00010' || tag === '7FE00008' || tag === '7FE00009' || tag.startsWith('FFFE')) continue;
     writeElement(body, tag, dataset[tag]!);
   }
-  return [head.toBuffer(), body.toBuffer(), ...pixelChunks(input.pixelData)];
+  return [head.toBuffer(), body.toBuffer()];
+}
+
+/** The header of native Pixel Data (7FE0,0010) holding `length` bytes (even: pad odd values yourself). */
+export function nativePixelDataHeader(vr: 'OB' | 'OW', length: number): Buffer {
+  const w = new ByteWriter();
+  w.header('7FE00010', vr, length);
+  return w.toBuffer();
+}
+
+/**
+ * Encapsulated Pixel Data of undefined length with an empty Basic Offset Table, which PS3.5 §A.4 allows: the offsets
+ * are unknown while frames are still being read.
+ */
+export function encapsulatedPixelDataStart(): Buffer {
+  const w = new ByteWriter();
+  w.header('7FE00010', 'OB', 0xffffffff);
+  w.item(0);
+  return w.toBuffer();
+}
+
+/** One frame as one fragment item (padded to even length). */
+export function encapsulatedFragment(frame: Uint8Array): Buffer[] {
+  const item = new ByteWriter();
+  item.item(frame.length + (frame.length % 2));
+  const chunks = [item.toBuffer(), Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)];
+  if (frame.length % 2 === 1) chunks.push(Buffer.alloc(1));
+  return chunks;
+}
+
+/** The Sequence Delimitation Item that ends encapsulated Pixel Data. */
+export function sequenceDelimitation(): Buffer {
+  const end = new ByteWriter();
+  end.tag('FFFEE0DD');
+  end.uint32(0);
+  return end.toBuffer();
 }
 
 function upperCased(dataset: DicomJsonDataset): DicomJsonDataset {
@@ -85,16 +129,8 @@ function pixelChunks(pixel: PixelDataPayload | undefined): Buffer[] {
   w.item(offsets.length);
   w.bytes(offsets);
   const chunks: Buffer[] = [w.toBuffer()];
-  for (const frame of pixel.frames) {
-    const item = new ByteWriter();
-    item.item(frame.length + (frame.length % 2));
-    chunks.push(item.toBuffer(), Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-    if (frame.length % 2 === 1) chunks.push(Buffer.alloc(1));
-  }
-  const end = new ByteWriter();
-  end.tag('FFFEE0DD');
-  end.uint32(0);
-  chunks.push(end.toBuffer());
+  for (const frame of pixel.frames) chunks.push(...encapsulatedFragment(frame));
+  chunks.push(sequenceDelimitation());
   return chunks;
 }
 

@@ -3,7 +3,16 @@
 import { NotAcceptableException, ResourceNotFoundException, ValidationException, type DatastoreId } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
 import { FrameTranscodeError, packBits, pixelDescriptionOf, type CanonicalFrame, type PixelDescription, type SourceFrame } from '../codec/index.js';
-import { writePart10, type DicomJsonElement, type PixelDataPayload } from '../dicom/index.js';
+import {
+  encapsulatedFragment,
+  encapsulatedPixelDataStart,
+  nativePixelDataHeader,
+  sequenceDelimitation,
+  writePart10,
+  writePart10Head,
+  type DicomJsonElement,
+  type PixelDataPayload,
+} from '../dicom/index.js';
 import { dicomJsonText } from './dicom-json-text.js';
 import { findBulkData, findInstance, instanceDicomJson, seriesInstances, type InstanceLocation } from './instance-dicom-json.js';
 import type { ImageSetResolver, ResolvedImageSet, SeriesAddress } from './image-set-resolver.js';
@@ -41,6 +50,35 @@ export interface FramesResponse {
   readonly parts: AsyncIterable<Uint8Array>;
   readonly contentLocation: (frameNumber: number) => string;
   readonly frameNumbers: readonly number[];
+}
+
+/** A Part 10 object being written: `length` is its size when known before the first byte (Content-Length). */
+export interface InstanceResponse {
+  readonly transferSyntaxUID: string;
+  readonly isMultipart: boolean;
+  readonly length: number | undefined;
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+/**
+ * Decoded samples are valid native pixel data once the attributes describing them say so: interleaved, HighBit =
+ * BitsStored - 1, the decoded colour space.
+ */
+function describeDecoded(dataset: Record<string, DicomJsonElement>, pixel: PixelDescription, photometricInterpretation: string): void {
+  dataset['00280004'] = { vr: 'CS', Value: [photometricInterpretation] };
+  if (pixel.samplesPerPixel > 1) dataset['00280006'] = { vr: 'US', Value: [0] };
+  dataset['00280102'] = { vr: 'US', Value: [Math.min(pixel.bitsStored, pixel.bitsAllocated) - 1] };
+}
+
+function whole(transferSyntaxUID: string, isMultipart: boolean, chunks: readonly Buffer[]): InstanceResponse {
+  return {
+    transferSyntaxUID,
+    isMultipart,
+    length: chunks.reduce((n, c) => n + c.length, 0),
+    chunks: (async function* () {
+      yield* chunks;
+    })(),
+  };
 }
 
 /** Frames decoded ahead of the one being written: enough to keep the codec pool busy, bounded memory. */
@@ -87,11 +125,15 @@ export class WadoService {
     const transferSyntaxUID = delivery.kind === 'stored' ? delivery.transferSyntaxUID : EXPLICIT_VR_LITTLE_ENDIAN;
     const instanceUrl = this.instanceUrl(urls, address);
     const decode = delivery.kind === 'uncompressed' ? this.decoderFor(resolved, location) : undefined;
+    const isOneBit = decode !== undefined && pixelDescriptionOf(instanceDicomJson(resolved.document, location, { includeFileMeta: false })).bitsAllocated === 1;
     const read = async (n: number): Promise<Uint8Array> => {
       if (blob !== undefined) return this.ports.blobs.get(blob.blobKey, resolved.dataKey); // the one "frame" is the whole value
       const frame = await this.ports.frames.getImageFrame(address.datastoreId, resolved.imageSet.id, imageFrames[n - 1]!.ID);
       if (delivery.kind === 'stored') return frame.body;
-      return (await decode!(frame.body)).bytes;
+      const samples = (await decode!(frame.body)).bytes;
+      // A 1-bit frame in native encoding is bit-packed (PS3.5 §8.1.1), as frames stored natively go out: one stored from
+      // another syntax (a JPEG 2000 segmentation) is packed again after decoding.
+      return isOneBit ? packBits(samples) : samples;
     };
     return {
       transferSyntaxUID,
@@ -102,8 +144,12 @@ export class WadoService {
     };
   }
 
-  /** GetDICOMInstance: a Part 10 object rebuilt from the metadata and the frames (dicomweb.md §4.2). */
-  async instance(address: InstanceAddress, accept: string | undefined): Promise<{ transferSyntaxUID: string; isMultipart: boolean; chunks: Buffer[] }> {
+  /**
+   * GetDICOMInstance: a Part 10 object rebuilt from the metadata and the frames (dicomweb.md §4.2), written as its frames
+   * are read (and decoded), a few ahead: a 1,000-frame instance is never held whole. The first frame is read before
+   * anything is answered, so a frame that cannot be decoded is still a clean 406.
+   */
+  async instance(address: InstanceAddress, accept: string | undefined): Promise<InstanceResponse> {
     const { resolved, location } = await this.locate(address);
     const imageFrames = location.instance.ImageFrames ?? [];
     const blob = imageFrames.length === 0 ? await this.ports.pixelBlobs.findPixelBlob(address.datastoreId, resolved.imageSet.id, address.sopInstanceUID) : undefined;
@@ -111,19 +157,72 @@ export class WadoService {
     const { delivery, isMultipart } = negotiateInstance(accept, stored);
     const dataset: Record<string, DicomJsonElement> = instanceDicomJson(resolved.document, location, { includeFileMeta: false });
     const sopClassUID = String(dataset['00080016']?.Value?.[0] ?? '');
-    const hasPixels = imageFrames.length > 0 || blob !== undefined;
-    let transferSyntaxUID = delivery.kind === 'stored' ? delivery.transferSyntaxUID : EXPLICIT_VR_LITTLE_ENDIAN;
-    let pixelData: PixelDataPayload | undefined;
-    if (!hasPixels) {
-      transferSyntaxUID = EXPLICIT_VR_LITTLE_ENDIAN; // no pixel data: the data set is all there is, written as ELE
-    } else if (blob !== undefined) {
-      const bytes = await this.ports.blobs.get(blob.blobKey, resolved.dataKey);
-      pixelData = { kind: 'raw', tag: pixelTagOf(location), vr: rawPixelVr(dataset, blob.transferSyntaxUID), isEncapsulated: !isNative(blob.transferSyntaxUID), bytes };
-    } else {
-      pixelData = await this.pixelPayload(resolved, location, dataset, delivery);
+    const head = (transferSyntaxUID: string) => writePart10Head({ sopClassUID, sopInstanceUID: address.sopInstanceUID, transferSyntaxUID, dataset });
+    if (imageFrames.length === 0 && blob === undefined) {
+      return whole(EXPLICIT_VR_LITTLE_ENDIAN, isMultipart, head(EXPLICIT_VR_LITTLE_ENDIAN)); // no pixel data: the data set is all there is
     }
-    const chunks = writePart10({ sopClassUID, sopInstanceUID: address.sopInstanceUID, transferSyntaxUID, dataset, ...(pixelData !== undefined ? { pixelData } : {}) });
-    return { transferSyntaxUID, isMultipart, chunks };
+    const transferSyntaxUID = delivery.kind === 'stored' ? delivery.transferSyntaxUID : EXPLICIT_VR_LITTLE_ENDIAN;
+    if (blob !== undefined) {
+      const bytes = await this.ports.blobs.get(blob.blobKey, resolved.dataKey);
+      const pixelData: PixelDataPayload = { kind: 'raw', tag: pixelTagOf(location), vr: rawPixelVr(dataset, blob.transferSyntaxUID), isEncapsulated: !isNative(blob.transferSyntaxUID), bytes };
+      return whole(transferSyntaxUID, isMultipart, writePart10({ sopClassUID, sopInstanceUID: address.sopInstanceUID, transferSyntaxUID, dataset, pixelData }));
+    }
+    const storedUid = location.instance.StoredTransferSyntaxUID ?? EXPLICIT_VR_LITTLE_ENDIAN;
+    const pixel = pixelDescriptionOf(dataset);
+    const readStored = async (frameId: string): Promise<Uint8Array> => (await this.ports.frames.getImageFrame(resolved.datastoreId, resolved.imageSet.id, frameId)).body;
+    const frameIds = imageFrames.map((frame) => frame.ID);
+    if (delivery.kind === 'stored' && !isNative(storedUid)) {
+      const frames = readAhead(frameIds, readStored, FRAMES_READ_AHEAD)[Symbol.asyncIterator]();
+      const first = await frames.next();
+      return {
+        transferSyntaxUID,
+        isMultipart,
+        length: undefined, // the fragments' sizes are known only as they are read
+        chunks: (async function* () {
+          yield* head(transferSyntaxUID);
+          yield encapsulatedPixelDataStart();
+          for (let next: IteratorResult<Uint8Array> = first; next.done !== true; next = await frames.next()) yield* encapsulatedFragment(next.value);
+          yield sequenceDelimitation();
+        })(),
+      };
+    }
+    if (pixel.bitsAllocated === 1) {
+      // 1-bit frames are packed contiguously across frame boundaries (PS3.5 §8.1.1), but stored each from bit 0: they are
+      // unpacked and packed again together. A segmentation, small: built whole.
+      const decode = this.decoderFor(resolved, location);
+      const samples: CanonicalFrame[] = [];
+      for (const id of frameIds) samples.push(await decode(await readStored(id)));
+      describeDecoded(dataset, pixel, samples[0]!.photometricInterpretation);
+      const bytes = packBits(Buffer.concat(samples.map((frame) => frame.bytes)));
+      return whole(transferSyntaxUID, isMultipart, writePart10({ sopClassUID, sopInstanceUID: address.sopInstanceUID, transferSyntaxUID, dataset, pixelData: { kind: 'native', vr: 'OB', bytes } }));
+    }
+    // Native pixel data, as stored or decoded: every frame has the size of the first, which gives the value's length.
+    const decode = delivery.kind === 'stored' ? undefined : this.decoderFor(resolved, location);
+    const read = async (id: string): Promise<{ readonly bytes: Uint8Array; readonly photometricInterpretation?: string }> =>
+      decode === undefined ? { bytes: await readStored(id) } : decode(await readStored(id));
+    const frames = readAhead(frameIds, read, FRAMES_READ_AHEAD)[Symbol.asyncIterator]();
+    const first = await frames.next();
+    if (first.done === true) throw new ResourceNotFoundException(`Instance ${address.sopInstanceUID} has no frames`);
+    if (decode !== undefined) describeDecoded(dataset, pixel, first.value.photometricInterpretation!);
+    const frameBytes = first.value.bytes.length;
+    const valueBytes = frameBytes * frameIds.length;
+    const pad = valueBytes % 2;
+    const start = [...head(transferSyntaxUID), nativePixelDataHeader(pixel.bitsAllocated <= 8 ? 'OB' : 'OW', valueBytes + pad)];
+    return {
+      transferSyntaxUID,
+      isMultipart,
+      length: start.reduce((n, c) => n + c.length, 0) + valueBytes + pad,
+      chunks: (async function* () {
+        yield* start;
+        for (let next: IteratorResult<{ readonly bytes: Uint8Array }> = first; next.done !== true; next = await frames.next()) {
+          const { bytes } = next.value;
+          // The length is already on the wire: a frame of another size cannot be written as part of this value.
+          if (bytes.length !== frameBytes) throw new Error(`Frames of instance ${address.sopInstanceUID} differ in size (${bytes.length} ≠ ${frameBytes} bytes)`);
+          yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        }
+        if (pad === 1) yield Buffer.alloc(1);
+      })(),
+    };
   }
 
   async bulkdata(address: InstanceAddress, hash: string): Promise<Buffer> {
@@ -132,35 +231,6 @@ export class WadoService {
     const bytes = findBulkData(resolved.document, location, hash);
     if (bytes === undefined) throw new ResourceNotFoundException(`Bulk data ${hash} does not exist in instance ${address.sopInstanceUID}`);
     return bytes;
-  }
-
-  private async pixelPayload(
-    resolved: ResolvedImageSet,
-    location: InstanceLocation,
-    dataset: Record<string, DicomJsonElement>,
-    delivery: Delivery,
-  ): Promise<PixelDataPayload> {
-    const imageFrames = location.instance.ImageFrames!;
-    const stored: Uint8Array[] = [];
-    for (const frame of imageFrames) stored.push((await this.ports.frames.getImageFrame(resolved.datastoreId, resolved.imageSet.id, frame.ID)).body);
-    const storedUid = location.instance.StoredTransferSyntaxUID ?? EXPLICIT_VR_LITTLE_ENDIAN;
-    const pixel = pixelDescriptionOf(dataset);
-    if (delivery.kind === 'stored' && !isNative(storedUid)) return { kind: 'encapsulated', frames: stored };
-    if (delivery.kind === 'stored' && pixel.bitsAllocated !== 1) return { kind: 'native', vr: pixel.bitsAllocated <= 8 ? 'OB' : 'OW', bytes: Buffer.concat(stored) };
-    // Decoded frames: the samples of the canonical layout, which is valid native pixel data once the attributes describing
-    // it are set (interleaved, HighBit = BitsStored - 1, the decoded colour space).
-    const decode = this.decoderFor(resolved, location);
-    const decoded = await Promise.all(stored.map((bytes) => decode(bytes)));
-    if (decoded[0] !== undefined) {
-      dataset['00280004'] = { vr: 'CS', Value: [decoded[0].photometricInterpretation] };
-      if (pixel.samplesPerPixel > 1) dataset['00280006'] = { vr: 'US', Value: [0] };
-      dataset['00280102'] = { vr: 'US', Value: [Math.min(pixel.bitsStored, pixel.bitsAllocated) - 1] };
-    }
-    if (pixel.bitsAllocated === 1) {
-      // 1-bit frames are packed contiguously across frame boundaries (PS3.5 §8.1.1).
-      return { kind: 'native', vr: 'OB', bytes: packBits(Buffer.concat(decoded.map((d) => d.bytes))) };
-    }
-    return { kind: 'native', vr: pixel.bitsAllocated <= 8 ? 'OB' : 'OW', bytes: Buffer.concat(decoded.map((d) => d.bytes)) };
   }
 
   /** What decoding a stored frame of the instance needs, worked out once per request. */

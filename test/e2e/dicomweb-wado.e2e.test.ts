@@ -178,6 +178,42 @@ describe('DICOMweb WADO-RS', { timeout: 600_000 }, () => {
     assert.match(await dcmdump(out), /\(0002,0010\) UI =1\.2\.840\.10008\.1\.2\.4\.202|\(0002,0010\) UI \[1\.2\.840\.10008\.1\.2\.4\.202\]/);
   });
 
+  it('a multi-frame instance is written as its frames are read: stored fragments chunked, ELE with its exact length', async () => {
+    const file = withPixels().find((f) => (f.number_of_frames ?? 1) > 2 && f.bits_allocated! > 1 && !imageSetOfFile(datastoreId, f.path).isSuperseded)!;
+    const path = `/datastore/${datastoreId}/studies/${file.study_instance_uid}/series/${file.series_instance_uid}/instances/${file.sop_instance_uid}`;
+    const stored = await dicomwebFetch(server.port, path, { accept: 'application/dicom; transfer-syntax=*' });
+    assert.equal(stored.status, 200);
+    assert.equal(stored.headers.get('content-length'), null, 'fragment sizes are known only as frames are read');
+    const body = Buffer.from(await stored.arrayBuffer());
+    // Encapsulated Pixel Data (PS3.5 A.4): an empty Basic Offset Table, then one fragment per frame, then the delimiter.
+    const header = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    let at = body.lastIndexOf(header) + header.length;
+    const item = () => {
+      assert.equal(body.readUInt16LE(at), 0xfffe);
+      const tag = body.readUInt16LE(at + 2);
+      const length = body.readUInt32LE(at + 4);
+      at += 8 + length;
+      return { tag, value: body.subarray(at - length, at) };
+    };
+    assert.deepEqual(item(), { tag: 0xe000, value: Buffer.alloc(0) }, 'empty Basic Offset Table');
+    const frames = await dicomwebFetch(server.port, `${path}/frames/${file.frames.map((f) => f.index + 1).join(',')}`, { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' });
+    const storedFrames = multipartParts(Buffer.from(await frames.arrayBuffer()), frames.headers.get('content-type')!);
+    for (const frame of storedFrames) {
+      const fragment = item();
+      assert.equal(fragment.tag, 0xe000);
+      assert.deepEqual(fragment.value.subarray(0, frame.body.length), frame.body, 'the fragment is the stored frame');
+    }
+    assert.deepEqual(item(), { tag: 0xe0dd, value: Buffer.alloc(0) }, 'sequence delimiter');
+    assert.equal(at, body.length);
+
+    const decoded = await dicomwebFetch(server.port, path, { accept: 'application/dicom' });
+    assert.equal(decoded.status, 200);
+    const bytes = Buffer.from(await decoded.arrayBuffer());
+    assert.equal(Number(decoded.headers.get('content-length')), bytes.length);
+    const samples = (file.rows ?? 0) * (file.columns ?? 0) * (file.samples_per_pixel ?? 1) * (file.bits_allocated! / 8);
+    assert.ok(bytes.length > samples * file.frames.length, 'every frame is in the body');
+  });
+
   it('pixel data kept whole is served with transfer-syntax=* only; an SR comes back as a Part 10 file', async (t) => {
     const blob = files.find((f) => f.path === 'edge/liver_deflated_image_frame.dcm')!;
     const path = `/datastore/${datastoreId}/studies/${blob.study_instance_uid}/series/${blob.series_instance_uid}/instances/${blob.sop_instance_uid}`;

@@ -13,7 +13,7 @@ import {
 import { ERROR_HEADERS, ERROR_STATUS } from '../aws-rest-json/error-status.js';
 import type { DicomwebMatch } from './dicomweb-routes.js';
 import { boundaryOf, readMultipart } from './multipart-reader.js';
-import { closingDelimiter, newBoundary, partHead, writeParts } from './multipart-writer.js';
+import { closingDelimiter, newBoundary, partHead, writeChunks, writeParts } from './multipart-writer.js';
 
 export interface DicomwebServices {
   readonly wado: WadoService;
@@ -122,17 +122,16 @@ export async function handleDicomweb(match: DicomwebMatch, request: DicomwebRequ
     case 'GetDICOMInstance': {
       const result = await services.wado.instance(instance, accept);
       const contentType = `application/dicom; transfer-syntax=${result.transferSyntaxUID}`;
-      const size = result.chunks.reduce((n, c) => n + c.length, 0);
       if (!result.isMultipart) {
-        response.writeHead(200, { ...base, 'Content-Type': contentType, 'Content-Length': size });
-        for (const chunk of result.chunks) response.write(chunk);
-        response.end();
+        // Without a known length the body goes out chunked (encapsulated frames are sized only as they are read).
+        response.writeHead(200, { ...base, 'Content-Type': contentType, ...(result.length !== undefined ? { 'Content-Length': result.length } : {}) });
+        if (await writeChunks(response, result.chunks)) response.end();
         return;
       }
       const boundary = newBoundary();
       response.writeHead(200, { ...base, 'Content-Type': `multipart/related; type="application/dicom"; transfer-syntax=${result.transferSyntaxUID}; boundary=${boundary}` });
       response.write(partHead(boundary, { contentType }));
-      for (const chunk of result.chunks) response.write(chunk);
+      if (!(await writeChunks(response, result.chunks))) return;
       response.write('\r\n');
       response.end(closingDelimiter(boundary));
       return;

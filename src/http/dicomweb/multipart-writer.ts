@@ -36,16 +36,32 @@ export async function writeParts(
     response.write(partHead(boundary, part.headers));
     const isDrained = response.write(part.body);
     response.write('\r\n');
-    if (!isDrained) await new Promise<void>((resolve) => {
-      const done = () => {
-        response.off('drain', done);
-        response.off('close', done);
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
-    });
+    if (!isDrained) await drained(response);
   }
   response.end(closingDelimiter(boundary));
   return true;
+}
+
+/**
+ * Writes a body as its chunks come, waiting for the socket to drain. Returns false when the client went away; an error of
+ * the chunks propagates (the edge then cuts the response short: its headers are already sent).
+ */
+export async function writeChunks(response: ServerResponse, chunks: AsyncIterable<Uint8Array>): Promise<boolean> {
+  for await (const chunk of chunks) {
+    if (response.destroyed) return false;
+    if (!response.write(chunk)) await drained(response);
+  }
+  return !response.destroyed;
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
