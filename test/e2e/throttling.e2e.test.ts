@@ -43,6 +43,7 @@ describe('throttling', () => {
   after(async () => server.dispose());
 
   it('a burst of GetImageFrame above the rate gets 429 ThrottlingException; the SDK retries them to success', async () => {
+    const started = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, () =>
         client.send(new GetImageFrameCommand(frame)).then(
@@ -54,7 +55,9 @@ describe('throttling', () => {
     const throttled = outcomes.filter((o) => o === 'ThrottlingException 429 client').length;
     const served = outcomes.filter((o) => o === 'ok').length;
     assert.equal(throttled + served, 40, outcomes.join(', '));
-    assert.ok(served >= 10 && served <= 12, `the burst (10) and what refilled meanwhile: ${served}`);
+    // The bucket refills at 10/s while the 40 calls are answered (slower on a loaded machine).
+    const refilled = Math.ceil((10 * (performance.now() - started)) / 1000);
+    assert.ok(served >= 10 && served <= 11 + refilled, `the burst (10) and what refilled meanwhile (≤ ${refilled}): ${served}`);
     assert.ok(throttled >= 28, `${throttled} throttled`);
 
     // The bucket is empty now: a client with the SDK's default retry strategy still gets every frame.
