@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import { canonicalJson, chainHash, checkLine, EMPTY_CHAIN, sealRecord } from './audit-chain.js';
 import { verifyAuditFolder, queryAuditFolder } from './audit-files.js';
 import { buildAuditRecord, type AuditRecord } from './audit-record.js';
@@ -54,18 +55,32 @@ test('canonical JSON sorts keys at every level', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null }, u: undefined }), '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
 });
 
-test('sealing gives the line and hash of the chain definition: JSON of record + chain, hash over the canonical form', () => {
+test('sealing (format 2): the hash covers the written JSON without the hash; the line is that JSON with it', () => {
   const data = record(3, 'GetImageFrame');
   const withOddMembers = { ...data, userAgent: undefined, requestParameters: { 'a"quoted\\key': [1, undefined, { b: 'é' }] } } as unknown as AuditRecord;
   for (const r of [data, withOddMembers]) {
     const head = { sequence: 41, hash: 'f'.repeat(64) };
     const sealed = sealRecord(r, head);
-    const expectedHash = chainHash(head.hash, { ...r, tesseraChain: { sequence: 42, previousHash: head.hash } });
-    assert.equal(sealed.line, JSON.stringify({ ...r, tesseraChain: { sequence: 42, previousHash: head.hash, hash: expectedHash } }));
+    const unhashed = { sequence: 42, previousHash: head.hash, format: 2 };
+    const expectedHash = createHash('sha256').update(head.hash + JSON.stringify({ ...r, tesseraChain: unhashed })).digest('hex');
+    assert.equal(sealed.line, JSON.stringify({ ...r, tesseraChain: { ...unhashed, hash: expectedHash } }));
     assert.deepEqual(sealed.head, { sequence: 42, hash: expectedHash });
     assert.equal(checkLine(sealed.line, head).ok, true);
   }
   assert.equal(checkLine(sealRecord(data, EMPTY_CHAIN).line.replace('GetImageFrame', 'GetImageFrames'), EMPTY_CHAIN).ok, false);
+});
+
+test('records of before format 2 (canonical JSON hashes) still verify, also followed by format 2 records', () => {
+  const first = record(1);
+  const unhashed = { sequence: 1, previousHash: EMPTY_CHAIN.hash };
+  const oldHash = chainHash(EMPTY_CHAIN.hash, { ...first, tesseraChain: unhashed });
+  const oldLine = JSON.stringify({ ...first, tesseraChain: { ...unhashed, hash: oldHash } });
+  const checked = checkLine(oldLine, EMPTY_CHAIN);
+  assert.equal(checked.ok, true);
+  const next = sealRecord(record(2), { sequence: 1, hash: oldHash });
+  assert.equal(checkLine(next.line, { sequence: 1, hash: oldHash }).ok, true);
+  assert.equal(checkLine(oldLine.replace('"sequence":1', '"sequence":1,"format":3'), EMPTY_CHAIN).ok, false, 'an unknown format');
+  assert.equal(checkLine(oldLine.replace('request-1', 'request-X'), EMPTY_CHAIN).ok, false, 'an edited old record');
 });
 
 test('an untouched log verifies; records carry sequence, previousHash and hash', async () => {

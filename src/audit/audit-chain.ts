@@ -1,6 +1,7 @@
-// Tamper evidence: every record carries tesseraChain {sequence, previousHash, hash}, where
-// hash = SHA-256(previousHash + canonical JSON of the record without tesseraChain.hash). The chain spans files and restarts.
-import { createHash } from 'node:crypto';
+// Tamper evidence: every record carries tesseraChain {sequence, previousHash, format: 2, hash}, where
+// hash = SHA-256(previousHash + the record's JSON as written, without tesseraChain.hash). Records written before format 2
+// carry no `format` and hash the canonical JSON (keys sorted) instead; both verify. The chain spans files and restarts.
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { AuditChain, AuditRecord } from './audit-record.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -24,11 +25,11 @@ export function canonicalJson(value: unknown): string {
     }
     return `${out}]`;
   }
-  return canonicalObject(value as Record<string, unknown>, Object.keys(value).sort(), undefined, undefined);
+  return canonicalObject(value as Record<string, unknown>, Object.keys(value).sort());
 }
 
-// Sealing runs once per audited request (every GetImageFrame): string building instead of arrays and joins, quoted keys
-// remembered, and the chain member merged in without copying the record halved its cost.
+// Only records of before format 2 are checked this way (canonical JSON): sealing used to build it for every record,
+// which was a third of the server's allocations on the GetImageFrame path.
 const QUOTED_KEYS = new Map<string, string>();
 
 function quotedKey(key: string): string {
@@ -40,12 +41,12 @@ function quotedKey(key: string): string {
   return quoted;
 }
 
-/** canonicalJson of `object`, read through `sortedKeys`; `extraKey` (one of them) reads `extraValue` instead. */
-function canonicalObject(object: Record<string, unknown>, sortedKeys: readonly string[], extraKey: string | undefined, extraValue: unknown): string {
+/** canonicalJson of `object`, read through `sortedKeys`. */
+function canonicalObject(object: Record<string, unknown>, sortedKeys: readonly string[]): string {
   let out = '{';
   let first = true;
   for (const key of sortedKeys) {
-    const member = key === extraKey ? extraValue : object[key];
+    const member = object[key];
     if (member === undefined || typeof member === 'function') continue;
     if (!first) out += ',';
     first = false;
@@ -54,28 +55,28 @@ function canonicalObject(object: Record<string, unknown>, sortedKeys: readonly s
   return `${out}}`;
 }
 
+/** The hash of a record of before format 2. */
 export function chainHash(previousHash: string, recordWithoutHash: unknown): string {
   return createHash('sha256').update(previousHash).update(canonicalJson(recordWithoutHash)).digest('hex');
+}
+
+/** The format 2 hash: over the JSON text of the record whose tesseraChain lacks `hash`, exactly as serialized. */
+function writtenFormHash(previousHash: string, unhashedJson: string): string {
+  return oneShotHash('sha256', previousHash + unhashedJson, 'hex');
 }
 
 /** The record as one line (no newline) chained after `head`, and the new head. */
 export function sealRecord(record: AuditRecord, head: ChainHead): { readonly line: string; readonly head: ChainHead } {
   const sequence = head.sequence + 1;
-  const unhashed = { sequence, previousHash: head.hash };
-  const body = JSON.stringify(record);
-  if (record.tesseraChain !== undefined || body === '{}') {
-    const hash = chainHash(head.hash, { ...record, tesseraChain: unhashed });
-    return { line: JSON.stringify({ ...record, tesseraChain: { ...unhashed, hash } }), head: { sequence, hash } };
+  if (record.tesseraChain !== undefined) {
+    const { tesseraChain: _replaced, ...rest } = record;
+    return sealRecord(rest as AuditRecord, head);
   }
-  // The same hash as chainHash(head.hash, { ...record, tesseraChain: unhashed }) and the same line as
-  // JSON.stringify({ ...record, tesseraChain: chain }), without copying the record twice.
-  const keys = Object.keys(record);
-  keys.push('tesseraChain');
-  keys.sort();
-  const canonical = canonicalObject(record as unknown as Record<string, unknown>, keys, 'tesseraChain', unhashed);
-  const hash = createHash('sha256').update(head.hash).update(canonical).digest('hex');
-  const chain: AuditChain = { sequence, previousHash: head.hash, hash };
-  return { line: `${body.slice(0, -1)},"tesseraChain":${JSON.stringify(chain)}}`, head: { sequence, hash } };
+  // tesseraChain is the last member: the unhashed JSON ends with its closing brace and the record's, so the hash goes
+  // in front of those two (the same text JSON.stringify gives for the sealed record).
+  const unhashed = JSON.stringify({ ...record, tesseraChain: { sequence, previousHash: head.hash, format: 2 } });
+  const hash = writtenFormHash(head.hash, unhashed);
+  return { line: `${unhashed.slice(0, -2)},"hash":"${hash}"}}`, head: { sequence, hash } };
 }
 
 export type LineCheck =
@@ -108,7 +109,13 @@ export function checkLine(line: string, head: ChainHead): LineCheck {
     return { ok: false, reason: 'previousHash does not match the record before it (removed, reordered or edited)', sequence: chain.sequence };
   }
   const { hash, ...unhashedChain } = chain;
-  const expected = chainHash(head.hash, { ...record, tesseraChain: unhashedChain });
+  const expected =
+    chain.format === 2
+      ? writtenFormHash(head.hash, JSON.stringify({ ...record, tesseraChain: unhashedChain }))
+      : chain.format === undefined
+        ? chainHash(head.hash, { ...record, tesseraChain: unhashedChain })
+        : undefined;
+  if (expected === undefined) return { ok: false, reason: `unknown chain format ${String(chain.format)}`, sequence: chain.sequence };
   if (expected !== hash) return { ok: false, reason: 'the hash does not match the content (edited)', sequence: chain.sequence };
   if (JSON.stringify(record) !== line) return { ok: false, reason: 'the line is not in its written form (edited)', sequence: chain.sequence };
   return { ok: true, record, head: { sequence: chain.sequence, hash } };

@@ -20,6 +20,8 @@ export type UserIdentity =
 export interface AuditChain {
   readonly sequence: number;
   readonly previousHash: string;
+  /** 2: the hash covers the written JSON; absent (records written before format 2): the canonical JSON. */
+  readonly format?: 2;
   readonly hash: string;
 }
 
