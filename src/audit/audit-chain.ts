@@ -2,7 +2,7 @@
 // hash = SHA-256(previousHash + the record's JSON as written, without tesseraChain.hash). Records written before format 2
 // carry no `format` and hash the canonical JSON (keys sorted) instead; both verify. The chain spans files and restarts.
 import { createHash, hash as oneShotHash } from 'node:crypto';
-import type { AuditChain, AuditRecord } from './audit-record.js';
+import type { AuditRecord } from './audit-record.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

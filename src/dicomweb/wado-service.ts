@@ -16,7 +16,7 @@ import {
 import { dicomJsonText } from './dicom-json-text.js';
 import { findBulkData, findInstance, instanceDicomJson, seriesInstances, type InstanceLocation } from './instance-dicom-json.js';
 import type { ImageSetResolver, ResolvedImageSet, SeriesAddress } from './image-set-resolver.js';
-import { EXPLICIT_VR_LITTLE_ENDIAN, frameMediaTypeOf, negotiateFrames, negotiateInstance, type Delivery, type StoredPixels } from './media-types.js';
+import { EXPLICIT_VR_LITTLE_ENDIAN, frameMediaTypeOf, negotiateFrames, negotiateInstance, type StoredPixels } from './media-types.js';
 
 export interface InstanceAddress extends SeriesAddress {
   readonly sopInstanceUID: string;
@@ -245,7 +245,7 @@ export class WadoService {
       try {
         decoded = await this.ports.decoder.decode({ transferSyntaxUID: storedUid, pixel: description, frame: bytes });
       } catch (error) {
-        // A stored frame this build cannot decode (e.g. 16-bit colour HTJ2K) cannot become ELE: 406 with the retry hint (§4.1).
+        // A stored frame this build cannot decode (a corrupt blob, a codec refusing it) cannot become ELE: 406 with the retry hint (§4.1).
         if (error instanceof FrameTranscodeError) throw new NotAcceptableException(`The frame cannot be decoded to ${EXPLICIT_VR_LITTLE_ENDIAN} (${error.message}); retry with transfer-syntax=*`);
         throw error;
       }
