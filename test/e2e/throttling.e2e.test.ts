@@ -58,7 +58,7 @@ describe('throttling', () => {
     // The bucket refills at 10/s while the 40 calls are answered (slower on a loaded machine).
     const refilled = Math.ceil((10 * (performance.now() - started)) / 1000);
     assert.ok(served >= 10 && served <= 11 + refilled, `the burst (10) and what refilled meanwhile (≤ ${refilled}): ${served}`);
-    assert.ok(throttled >= 28, `${throttled} throttled`);
+    assert.ok(throttled >= 20 && throttled >= 29 - refilled, `${throttled} throttled (≤ ${refilled} refilled)`);
 
     // The bucket is empty now: a client with the SDK's default retry strategy still gets every frame.
     const retrying = server.client(undefined, { maxAttempts: 3 });
