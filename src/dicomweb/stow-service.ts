@@ -4,7 +4,7 @@
 import { ResourceNotFoundException, type DatastoreId } from '../api/index.js';
 import type { SealedBlobStore } from '../blobs/index.js';
 import { bufferByteSource, readPart10 } from '../dicom/index.js';
-import { CustomerFileError, WARNING_CODES, importFile, type FrameTranscoder, type ImportedFile, type ImportedInstance } from '../import-jobs/index.js';
+import { CustomerFileError, WARNING_CODES, importFile, type FrameTranscoder, type ImportedFile, type ImportedInstance, type StowPlacement } from '../import-jobs/index.js';
 import type { DataKey } from '../keys/index.js';
 import type { UrlBase } from './wado-service.js';
 
@@ -28,14 +28,14 @@ export interface StowPorts {
   readonly blobs: SealedBlobStore;
   readonly codec: FrameTranscoder;
   /** The import runner's placement and commit (one version per image set, events in the outbox). */
-  readonly committer: { commitInstances(datastoreId: DatastoreId, dataKey: DataKey, instances: readonly ImportedInstance[]): Promise<ImportedFile[]> };
+  readonly committer: { commitInstances(datastoreId: DatastoreId, dataKey: DataKey, instances: readonly ImportedInstance[]): Promise<StowPlacement[]> };
   readonly framesInFlight: number;
   /** Failures that are ours, not the file's (logged by the caller). */
   readonly onError?: (error: unknown) => void;
 }
 
 /** PS3.4 storage failure reasons (dicomweb.md §6.4). */
-const FAILURE = { CANNOT_UNDERSTAND: 0xc000, DATA_SET_MISMATCH: 0xa900, PROCESSING_FAILURE: 0x0110 } as const;
+const FAILURE = { OUT_OF_RESOURCES: 0xa700, CANNOT_UNDERSTAND: 0xc000, DATA_SET_MISMATCH: 0xa900, PROCESSING_FAILURE: 0x0110 } as const;
 
 interface Failure {
   readonly sopClassUID: string | undefined;
@@ -50,6 +50,7 @@ export class StowService {
     const datastore = await this.ports.datastores.keyFor(request.datastoreId);
     if (datastore === undefined) throw new ResourceNotFoundException(`Datastore ${request.datastoreId} does not exist`);
     const stored: ImportedInstance[] = [];
+    const storedBlobKeys: string[][] = [];
     const failures: Failure[] = [];
     for (const part of request.parts) {
       const blobKeys: string[] = [];
@@ -67,6 +68,7 @@ export class StowService {
           continue;
         }
         stored.push(instance);
+        storedBlobKeys.push(blobKeys);
       } catch (error) {
         await this.discard(blobKeys);
         // A file the import pipeline refuses cannot be understood; anything else failed while processing it (PS3.4 C.4.2.1.4).
@@ -74,8 +76,20 @@ export class StowService {
         if (!(error instanceof CustomerFileError)) this.ports.onError?.(error);
       }
     }
-    const placed = stored.length > 0 ? await this.ports.committer.commitInstances(request.datastoreId, datastore.dataKey, stored) : [];
-    return this.response(request, stored, placed, failures);
+    const placements = stored.length > 0 ? await this.ports.committer.commitInstances(request.datastoreId, datastore.dataKey, stored) : [];
+    const kept: ImportedInstance[] = [];
+    const placed: ImportedFile[] = [];
+    for (const [i, placement] of placements.entries()) {
+      if ('refused' in placement) {
+        // Over the ImageSetMetadata size quota (behavior.md §20): not stored, its frames are deleted.
+        await this.discard(storedBlobKeys[i]!);
+        failures.push({ ...uidsOf(stored[i]!), reason: FAILURE.OUT_OF_RESOURCES });
+      } else {
+        kept.push(stored[i]!);
+        placed.push(placement);
+      }
+    }
+    return this.response(request, kept, placed, failures);
   }
 
   private response(request: StowRequest, stored: readonly ImportedInstance[], placed: readonly ImportedFile[], failures: readonly Failure[]): StowResult {

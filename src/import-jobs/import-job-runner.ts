@@ -80,6 +80,9 @@ export interface ImportProgress {
 /** A job-level failure: the job ends FAILED with this message. */
 class JobFailure extends Error {}
 
+/** Where a STOW-RS instance went, or why it was not stored. */
+export type StowPlacement = ImportedFile | { readonly refused: string };
+
 export class ImportJobRunner {
   private readonly now: () => number;
   /** Placement and commit of one data store run one job at a time, so two jobs never race for one primary. */
@@ -390,17 +393,21 @@ export class ImportJobRunner {
   /**
    * STOW-RS (src/dicomweb/): instances already read and stored with importFile are placed and committed exactly as an
    * import job's (behavior.md §5.2), under the same per-data-store commit lock; one version per image set. Returns where
-   * each instance went, in the order given.
+   * each instance went, or why it was refused (the metadata size quota), in the order given.
    */
-  async commitInstances(datastoreId: DatastoreId, dataKey: DataKey, instances: readonly ImportedInstance[]): Promise<ImportedFile[]> {
+  async commitInstances(datastoreId: DatastoreId, dataKey: DataKey, instances: readonly ImportedInstance[]): Promise<StowPlacement[]> {
     // No import_jobs row has this id: the commit's report update touches nothing.
     const job = { datastoreId, id: `stow-${newId<string>()}` } as unknown as ImportJobRecord;
-    const imported = instances.map((instance, i) => ({ file: { key: String(i).padStart(8, '0'), sizeBytes: 0 }, instance }));
+    const key = (i: number) => String(i).padStart(8, '0');
+    const imported = instances.map((instance, i) => ({ file: { key: key(i), sizeBytes: 0 }, instance }));
     return this.withCommitLock(datastoreId, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const report = JSON.parse(await this.placeAndCommit(job, dataKey, instances.length, imported, [])) as JobReport;
-          return [...report.imported].sort((a, b) => compare(a.inputFile, b.inputFile));
+          // The ImageSetMetadata size quota applies as in jobs: the instances of an image set that would exceed it are refused.
+          const report = JSON.parse(await this.placeAndCommit(job, dataKey, instances.length, imported, [], this.options.limits.maxMetadataBytes)) as JobReport;
+          const placedByKey = new Map(report.imported.map((file) => [file.inputFile, file]));
+          const refusedByKey = new Map(report.failed.map((file) => [file.inputFile, file.message]));
+          return instances.map((_, i): StowPlacement => placedByKey.get(key(i)) ?? { refused: refusedByKey.get(key(i)) ?? 'The instance was not placed' });
         } catch (error) {
           if (!(error instanceof StaleImageSetError) || attempt >= 3) throw error;
         }
