@@ -9,6 +9,7 @@ import { readCredentialsFile, runImportCommand } from './cli/import-command.js';
 import { queryAuditFolder, verifyAuditFolder, type AuditQuery } from './audit/index.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseCommandLine } from './cli/command-line.js';
 
 const USAGE = `Usage: tessera serve [--host H] [--port P] [--data-dir DIR] [--region R] [...]
        tessera import <dir-or-file...> --datastore <id> [--endpoint URL] [--data-dir DIR]
@@ -84,16 +85,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function auditCommand(argv: readonly string[]): Promise<number> {
   const [action, ...rest] = argv;
-  const flags = new Map<string, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    const eq = arg.indexOf('=');
-    if (!arg.startsWith('--')) {
-      process.stderr.write(`tessera audit: unexpected argument '${arg}'\n${USAGE}\n`);
-      return 2;
-    }
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else flags.set(arg.slice(2), rest[++i] ?? '');
+  const { args: extra, flags } = parseCommandLine(rest);
+  if (extra.length > 0) {
+    process.stderr.write(`tessera audit: unexpected argument '${extra[0]}'\n${USAGE}\n`);
+    return 2;
   }
   const known = action === 'verify' ? ['data-dir'] : ['data-dir', 'from', 'to', 'principal', 'action', 'resource'];
   const unknown = [...flags.keys()].find((name) => !known.includes(name));
@@ -134,13 +129,7 @@ async function auditCommand(argv: readonly string[]): Promise<number> {
 }
 
 async function importCommand(argv: readonly string[]): Promise<number> {
-  const paths: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg.startsWith('--')) flags.set(arg.slice(2), argv[++i] ?? '');
-    else paths.push(arg);
-  }
+  const { args: paths, flags } = parseCommandLine(argv);
   const datastoreId = flags.get('datastore');
   if (paths.length === 0 || datastoreId === undefined) {
     process.stderr.write(`tessera import: give files or folders and --datastore <id>\n${USAGE}\n`);

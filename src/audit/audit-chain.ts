@@ -13,46 +13,22 @@ export interface ChainHead {
 
 export const EMPTY_CHAIN: ChainHead = { sequence: 0, hash: GENESIS_HASH };
 
-/** JSON with object keys sorted (code-unit order) at every level; undefined members are left out as JSON.stringify does. */
+/**
+ * JSON with object keys sorted (code-unit order) at every level; undefined members are left out as JSON.stringify does.
+ * Only records of before format 2 are hashed over it: sealing no longer builds it (it was a third of the server's
+ * allocations on the GetImageFrame path).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      const item: unknown = value[i];
-      out += item === undefined ? 'null' : canonicalJson(item);
-    }
-    return `${out}]`;
-  }
-  return canonicalObject(value as Record<string, unknown>, Object.keys(value).sort());
-}
-
-// Only records of before format 2 are checked this way (canonical JSON): sealing used to build it for every record,
-// which was a third of the server's allocations on the GetImageFrame path.
-const QUOTED_KEYS = new Map<string, string>();
-
-function quotedKey(key: string): string {
-  let quoted = QUOTED_KEYS.get(key);
-  if (quoted === undefined) {
-    quoted = JSON.stringify(key);
-    if (QUOTED_KEYS.size < 10_000) QUOTED_KEYS.set(key, quoted);
-  }
-  return quoted;
-}
-
-/** canonicalJson of `object`, read through `sortedKeys`. */
-function canonicalObject(object: Record<string, unknown>, sortedKeys: readonly string[]): string {
-  let out = '{';
-  let first = true;
-  for (const key of sortedKeys) {
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(object).sort()) {
     const member = object[key];
     if (member === undefined || typeof member === 'function') continue;
-    if (!first) out += ',';
-    first = false;
-    out += `${quotedKey(key)}:${canonicalJson(member)}`;
+    parts.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
   }
-  return `${out}}`;
+  return `{${parts.join(',')}}`;
 }
 
 /** The hash of a record of before format 2. */

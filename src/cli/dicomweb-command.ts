@@ -1,6 +1,7 @@
 // `tessera dicomweb reindex [--datastore <id>]`: rebuilds the QIDO-RS index from the image sets' latest metadata documents
 // (works while the server runs). The result is JSON on stdout, refusals one line on stderr.
 import { ResourceNotFoundException } from '../api/index.js';
+import { parseCommandLine } from './command-line.js';
 
 export const DICOMWEB_USAGE = `       tessera dicomweb reindex [--datastore <id>] [--data-dir DIR]`;
 
@@ -12,18 +13,7 @@ export interface DicomwebCommandIo {
 export type OpenQidoReindex = (dataDir: string) => Promise<{ reindex(datastoreId: string | undefined): Promise<object>; close(): void }>;
 
 export async function runDicomwebCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, open: OpenQidoReindex, io: DicomwebCommandIo): Promise<number> {
-  const args: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      args.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else flags.set(arg.slice(2), argv[++i] ?? '');
-  }
+  const { args, flags } = parseCommandLine(argv);
   const unknown = [...flags.keys()].find((flag) => flag !== 'datastore' && flag !== 'data-dir');
   if (unknown !== undefined) return usage(io, `unknown flag --${unknown}`);
   if (args.length !== 1 || args[0] !== 'reindex') return usage(io, 'give reindex');

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { IamAdministrationError, type IamAdministration, type PrincipalRef } from '../iam/index.js';
+import { parseCommandLine } from './command-line.js';
 
 export const IAM_COMMANDS = ['users', 'roles', 'keys', 'policies', 'sessions'] as const;
 
@@ -23,18 +24,7 @@ export interface IamCommandIo {
 export type OpenAdministration = (dataDir: string) => Promise<{ readonly administration: IamAdministration; close(): void }>;
 
 export async function runIamCommand(command: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, open: OpenAdministration, io: IamCommandIo): Promise<number> {
-  const args: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      args.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else flags.set(arg.slice(2), argv[++i] ?? '');
-  }
+  const { args, flags } = parseCommandLine(argv);
   const known = new Set(['data-dir', 'managed', 'file', 'name', 'duration']);
   const unknown = [...flags.keys()].find((flag) => !known.has(flag));
   if (unknown !== undefined) return usage(io, `unknown flag --${unknown}`);

@@ -125,7 +125,7 @@ export class WadoService {
     const transferSyntaxUID = delivery.kind === 'stored' ? delivery.transferSyntaxUID : EXPLICIT_VR_LITTLE_ENDIAN;
     const instanceUrl = this.instanceUrl(urls, address);
     const decode = delivery.kind === 'uncompressed' ? this.decoderFor(resolved, location) : undefined;
-    const isOneBit = decode !== undefined && pixelDescriptionOf(instanceDicomJson(resolved.document, location, { includeFileMeta: false })).bitsAllocated === 1;
+    const isOneBit = decode !== undefined && Number(location.instance.DICOM.BitsAllocated) === 1;
     const read = async (n: number): Promise<Uint8Array> => {
       if (blob !== undefined) return this.ports.blobs.get(blob.blobKey, resolved.dataKey); // the one "frame" is the whole value
       const frame = await this.ports.frames.getImageFrame(address.datastoreId, resolved.imageSet.id, imageFrames[n - 1]!.ID);
